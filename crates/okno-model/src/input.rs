@@ -9,10 +9,10 @@
 //! Limits (named `*_max`) bound every string and list, so no payload can make validation or the
 //! stored row unbounded.
 
+use crate::OrderStatus;
 use crate::enums::{MailCategory, MailType, Priority, RequestedService, VatRate};
 use crate::ids::{OrderId, ParticipantId, TenantId};
 use crate::order::{Address, AddressKind, Dimensions, Item, Order, Parcel, Party};
-use crate::OrderStatus;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -124,8 +124,8 @@ const PARTY_FIELDS: &[&str] = &[
     "address",
 ];
 const ADDRESS_FIELDS: &[&str] = &[
-    "raw", "kind", "country", "postcode", "region", "area", "place", "location", "street",
-    "house", "corpus", "building", "letter", "room", "office",
+    "raw", "kind", "country", "postcode", "region", "area", "place", "location", "street", "house",
+    "corpus", "building", "letter", "room", "office",
 ];
 const PARCEL_FIELDS: &[&str] = &[
     "reference",
@@ -224,15 +224,26 @@ impl Reader {
         let value = present(object, key)?;
         let here = pointer(at, key);
         let Value::String(text) = value else {
-            self.fail(here, "type", format!("must be a string, not {}", type_name(value)));
+            self.fail(
+                here,
+                "type",
+                format!("must be a string, not {}", type_name(value)),
+            );
             return None;
         };
         let text = text.trim();
         if text.chars().count() > chars_max {
-            self.fail(here, "too_long", format!("must be at most {chars_max} characters"));
+            self.fail(
+                here,
+                "too_long",
+                format!("must be at most {chars_max} characters"),
+            );
             return None;
         }
-        if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        if text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
             self.fail(here, "format", "must not contain control characters");
             return None;
         }
@@ -306,7 +317,11 @@ impl Reader {
         let value = present(object, key)?;
         let here = pointer(at, key);
         let Value::String(text) = value else {
-            self.fail(here, "type", format!("must be a string, not {}", type_name(value)));
+            self.fail(
+                here,
+                "type",
+                format!("must be a string, not {}", type_name(value)),
+            );
             return None;
         };
         let parsed = parse(text.trim());
@@ -361,11 +376,19 @@ impl Reader {
         let value = present(object, key)?;
         let here = pointer(at, key);
         let Value::Array(elements) = value else {
-            self.fail(here, "type", format!("must be an array, not {}", type_name(value)));
+            self.fail(
+                here,
+                "type",
+                format!("must be an array, not {}", type_name(value)),
+            );
             return None;
         };
         if elements.len() > length_max {
-            self.fail(here, "too_long", format!("must have at most {length_max} elements"));
+            self.fail(
+                here,
+                "too_long",
+                format!("must have at most {length_max} elements"),
+            );
             return None;
         }
         Some(elements)
@@ -449,9 +472,8 @@ impl Reader {
                 None => None,
             },
         };
-        let named = party.surname.is_some()
-            || party.given_name.is_some()
-            || party.organisation.is_some();
+        let named =
+            party.surname.is_some() || party.given_name.is_some() || party.organisation.is_some();
         let name_fields_bad = ["surname", "given_name", "organisation"]
             .iter()
             .any(|key| present(object, key).is_some());
@@ -538,7 +560,9 @@ impl Reader {
             room: self.text(object, at, "room", 32),
             office: self.text(object, at, "office", 32),
         };
-        let place_given = ["raw", "place"].iter().any(|key| present(object, key).is_some());
+        let place_given = ["raw", "place"]
+            .iter()
+            .any(|key| present(object, key).is_some());
         if !place_given {
             self.fail(
                 at.to_owned(),
@@ -584,7 +608,11 @@ impl Reader {
         }
         let elements = self.array(object, "", "parcels", PARCELS_MAX)?;
         if elements.is_empty() {
-            self.fail("/parcels".to_owned(), "too_short", "must have at least one parcel");
+            self.fail(
+                "/parcels".to_owned(),
+                "too_short",
+                "must have at least one parcel",
+            );
             return None;
         }
         let parcels: Vec<Option<Parcel>> = elements
@@ -696,8 +724,7 @@ impl Reader {
         let sku = self.text(object, at, "sku", TEXT_CHARS_MAX);
         let name = self.required_text(object, at, "name", TEXT_CHARS_MAX);
         let quantity = self.required_integer(object, at, "quantity", 1..=QUANTITY_MAX);
-        let price =
-            self.required_integer(object, at, "price_kopecks", 0..=AMOUNT_KOPECKS_MAX);
+        let price = self.required_integer(object, at, "price_kopecks", 0..=AMOUNT_KOPECKS_MAX);
         let vat_rate =
             self.required_choice(object, at, "vat_rate", VatRate::parse, VatRate::expected);
         let weight_grams = self.integer(object, at, "weight_grams", 0..=PARCEL_MASS_GRAMS_MAX);
@@ -720,7 +747,11 @@ impl Reader {
         for (index, value) in elements.iter().enumerate() {
             let at = format!("/services/{index}");
             let Value::String(text) = value else {
-                self.fail(at, "type", format!("must be a string, not {}", type_name(value)));
+                self.fail(
+                    at,
+                    "type",
+                    format!("must be a string, not {}", type_name(value)),
+                );
                 continue;
             };
             match RequestedService::parse(text) {
@@ -826,11 +857,17 @@ mod tests {
         );
         let mut document = valid();
         document["parcels"][0]["cash_on_delivery_kopecks"] = json!(150001);
-        check_errors(document, &[("/parcels/0/cash_on_delivery_kopecks", "range")]);
+        check_errors(
+            document,
+            &[("/parcels/0/cash_on_delivery_kopecks", "range")],
+        );
         let mut document = valid();
         document["parcels"][0]["declared_value_kopecks"] = Value::Null;
         document["parcels"][0]["cash_on_delivery_kopecks"] = Value::Null;
-        check_errors(document, &[("/parcels/0/declared_value_kopecks", "required")]);
+        check_errors(
+            document,
+            &[("/parcels/0/declared_value_kopecks", "required")],
+        );
     }
 
     #[test]

@@ -79,9 +79,7 @@ pub struct Party {
 }
 
 /// The kind of a postal address (Otpravka `address-type`).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AddressKind {
     /// Street, house, flat.

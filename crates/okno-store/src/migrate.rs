@@ -1,0 +1,21 @@
+//! The migration list. Each backend has its own SQL files under `migrations/<backend>/`,
+//! numbered; a migration runs once, inside a transaction, and is recorded in `okno_migrations`.
+
+/// One migration: its number, its name and its SQL.
+pub(crate) struct Migration {
+    pub(crate) version: i64,
+    pub(crate) name: &'static str,
+    pub(crate) sql: &'static str,
+}
+
+pub(crate) const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    sql: include_str!("../migrations/sqlite/0001_init.sql"),
+}];
+
+pub(crate) const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "init",
+    sql: include_str!("../migrations/postgres/0001_init.sql"),
+}];

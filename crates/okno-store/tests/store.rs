@@ -1,0 +1,515 @@
+//! One suite, two backends: every store behaviour runs on SQLite and on PostgreSQL.
+//!
+//! Each behaviour is an `async fn(&TestDatabase)`; the `both!` macro turns it into a
+//! `sqlite_*` and a `postgres_*` test. Durability is checked by opening the database a second
+//! time rather than by trusting the first handle.
+
+use chrono::{Duration, DurationRound, Utc};
+use okno_model::{
+    Actor, ApiKeyId, EventKind, Order, OrderId, OrderStatus, Participant, ParticipantId,
+    ParticipantRoles, TenantId, parse_order_draft,
+};
+use okno_store::testing::TestDatabase;
+use okno_store::{
+    ApiKeyRecord, IdempotencyRecord, KeyRole, NewEvent, OrderFilter, OrderWrite, Store, StoreError,
+    Tenant,
+};
+use serde_json::json;
+use std::sync::Arc;
+
+macro_rules! both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let database = okno_store::testing::TestDatabase::sqlite();
+                    super::$name(&database).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(database) = okno_store::testing::TestDatabase::postgres().await {
+                        super::$name(&database).await;
+                    }
+                }
+            )+
+        }
+    };
+}
+
+both!(
+    order_round_trips_with_its_first_event,
+    duplicate_client_order_number_is_refused_whole,
+    idempotency_record_is_written_with_the_order_or_not_at_all,
+    update_appends_event_and_checks_version,
+    another_tenants_order_does_not_exist,
+    listing_filters_and_pages_without_gaps_or_repeats,
+    api_keys_are_found_by_hash_and_revoked,
+    tenant_names_are_unique,
+    idempotency_records_are_purged_by_age,
+    batch_create_keeps_good_orders_when_one_fails,
+    concurrent_writers_lose_nothing,
+    participants_are_kept_per_tenant,
+);
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc::now()
+        .duration_trunc(Duration::microseconds(1))
+        .expect("truncation to microseconds")
+}
+
+async fn tenant(store: &Arc<dyn Store>, name: &str) -> TenantId {
+    let tenant = Tenant {
+        id: TenantId::new(),
+        name: name.to_owned(),
+        created_at: now(),
+    };
+    store.create_tenant(&tenant).await.unwrap();
+    tenant.id
+}
+
+fn order(tenant_id: TenantId, number: &str) -> Order {
+    let draft = parse_order_draft(&json!({
+        "client_order_number": number,
+        "deadline": "2026-12-01T18:00:00+03:00",
+        "recipient": {"surname": "Иванов", "given_name": "Иван",
+                      "address": {"postcode": "117105", "place": "г Москва", "house": "37"}},
+        "parcels": [{"mass_grams": 2000, "mail_type": "POSTAL_PARCEL", "mail_category": "ORDINARY",
+                     "items": [{"name": "Чайник", "quantity": 2, "price_kopecks": 99900,
+                                "vat_rate": "vat22"}]}]
+    }))
+    .unwrap();
+    draft.into_order(OrderId::new(), tenant_id, now())
+}
+
+fn created(order: Order) -> OrderWrite {
+    let payload = serde_json::to_value(&order).unwrap();
+    OrderWrite {
+        order,
+        event: NewEvent {
+            kind: EventKind::Created,
+            actor: Actor("test".to_owned()),
+            payload,
+        },
+        idempotency: None,
+    }
+}
+
+fn idempotency(tenant_id: TenantId, key: &str, at: chrono::DateTime<Utc>) -> IdempotencyRecord {
+    IdempotencyRecord {
+        tenant_id,
+        key: key.to_owned(),
+        request_hash: "hash".to_owned(),
+        status: 201,
+        body: "{}".to_owned(),
+        created_at: at,
+    }
+}
+
+async fn order_round_trips_with_its_first_event(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "shop").await;
+    let order = order(tenant_id, "A-1");
+    store.create_order(created(order.clone())).await.unwrap();
+    drop(store);
+
+    let reopened = database.open().await.unwrap();
+    assert_eq!(
+        reopened.order(tenant_id, order.id).await.unwrap(),
+        Some(order.clone())
+    );
+    let by_number = reopened
+        .order_by_client_number(tenant_id, "A-1")
+        .await
+        .unwrap();
+    assert_eq!(by_number.map(|found| found.id), Some(order.id));
+    let events = reopened
+        .order_events(tenant_id, order.id, 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].sequence, 1);
+    assert_eq!(events[0].kind, EventKind::Created);
+    assert_eq!(events[0].at, order.created_at);
+    assert_eq!(events[0].payload["client_order_number"], "A-1");
+    assert_eq!(reopened.count_orders(tenant_id).await.unwrap(), 1);
+}
+
+async fn duplicate_client_order_number_is_refused_whole(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "shop").await;
+    let first = order(tenant_id, "A-1");
+    store.create_order(created(first.clone())).await.unwrap();
+    let mut second = created(order(tenant_id, "A-1"));
+    second.idempotency = Some(idempotency(tenant_id, "k-2", now()));
+    let second_id = second.order.id;
+    let error = store.create_order(second).await.unwrap_err();
+    assert_eq!(
+        error,
+        StoreError::DuplicateClientOrderNumber {
+            number: "A-1".to_owned(),
+            existing: first.id
+        }
+    );
+    assert_eq!(store.count_orders(tenant_id).await.unwrap(), 1);
+    assert!(
+        store
+            .order_events(tenant_id, second_id, 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.idempotency(tenant_id, "k-2").await.unwrap(), None);
+    // The same number in another tenant is fine.
+    let other = tenant(&store, "other").await;
+    store
+        .create_order(created(order(other, "A-1")))
+        .await
+        .unwrap();
+}
+
+async fn idempotency_record_is_written_with_the_order_or_not_at_all(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "shop").await;
+    let mut write = created(order(tenant_id, "A-1"));
+    let record = idempotency(tenant_id, "key-1", now());
+    write.idempotency = Some(record.clone());
+    store.create_order(write).await.unwrap();
+    assert_eq!(
+        store.idempotency(tenant_id, "key-1").await.unwrap(),
+        Some(record)
+    );
+
+    let mut again = created(order(tenant_id, "A-2"));
+    again.idempotency = Some(idempotency(tenant_id, "key-1", now()));
+    let again_id = again.order.id;
+    assert_eq!(
+        store.create_order(again).await.unwrap_err(),
+        StoreError::IdempotencyKeyTaken("key-1".to_owned())
+    );
+    assert_eq!(store.order(tenant_id, again_id).await.unwrap(), None);
+    assert_eq!(store.count_orders(tenant_id).await.unwrap(), 1);
+}
+
+async fn update_appends_event_and_checks_version(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "shop").await;
+    let original = order(tenant_id, "A-1");
+    store.create_order(created(original.clone())).await.unwrap();
+
+    let mut cancelled = original.clone();
+    cancelled.status = OrderStatus::Cancelled;
+    cancelled.version = 2;
+    cancelled.updated_at = now();
+    let write = OrderWrite {
+        order: cancelled.clone(),
+        event: NewEvent {
+            kind: EventKind::Cancelled,
+            actor: Actor("test".to_owned()),
+            payload: json!({"reason": "changed mind"}),
+        },
+        idempotency: None,
+    };
+    store.update_order(write.clone()).await.unwrap();
+    // The same write again is stale: version 1 is gone.
+    assert_eq!(
+        store.update_order(write).await.unwrap_err(),
+        StoreError::VersionConflict {
+            order_id: original.id,
+            expected: 1
+        }
+    );
+    let stored = store.order(tenant_id, original.id).await.unwrap().unwrap();
+    assert_eq!(stored, cancelled);
+    let events = store
+        .order_events(tenant_id, original.id, 0, 100)
+        .await
+        .unwrap();
+    let sequences: Vec<i64> = events.iter().map(|event| event.sequence).collect();
+    assert_eq!(sequences, vec![1, 2]);
+    assert_eq!(events[1].payload["reason"], "changed mind");
+    let after_first = store
+        .order_events(tenant_id, original.id, 1, 100)
+        .await
+        .unwrap();
+    assert_eq!(after_first.len(), 1);
+    let filter = OrderFilter {
+        status: Some(OrderStatus::Cancelled),
+        limit: 10,
+        ..OrderFilter::default()
+    };
+    assert_eq!(store.orders(tenant_id, &filter).await.unwrap().len(), 1);
+}
+
+async fn another_tenants_order_does_not_exist(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let owner = tenant(&store, "owner").await;
+    let stranger = tenant(&store, "stranger").await;
+    let order = order(owner, "A-1");
+    store.create_order(created(order.clone())).await.unwrap();
+    assert_eq!(store.order(stranger, order.id).await.unwrap(), None);
+    assert_eq!(
+        store.order_by_client_number(stranger, "A-1").await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .order_events(stranger, order.id, 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let all = OrderFilter {
+        limit: 10,
+        ..OrderFilter::default()
+    };
+    assert!(store.orders(stranger, &all).await.unwrap().is_empty());
+    let mut stolen = order.clone();
+    stolen.tenant_id = stranger;
+    stolen.version = 2;
+    let write = OrderWrite {
+        order: stolen,
+        event: NewEvent {
+            kind: EventKind::Cancelled,
+            actor: Actor::system(),
+            payload: json!({}),
+        },
+        idempotency: None,
+    };
+    assert!(matches!(
+        store.update_order(write).await,
+        Err(StoreError::VersionConflict { .. })
+    ));
+    assert_eq!(
+        store.order(owner, order.id).await.unwrap().unwrap().version,
+        1
+    );
+}
+
+async fn listing_filters_and_pages_without_gaps_or_repeats(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "shop").await;
+    let mut ids = Vec::new();
+    for index in 0..25 {
+        let order = order(tenant_id, &format!("N-{index:02}"));
+        ids.push(order.id);
+        store.create_order(created(order)).await.unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut filter = OrderFilter {
+        limit: 7,
+        ..OrderFilter::default()
+    };
+    loop {
+        let page = store.orders(tenant_id, &filter).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        filter.before = page.last().map(|order| order.id);
+        seen.extend(page.into_iter().map(|order| order.id));
+    }
+    ids.reverse();
+    assert_eq!(seen, ids, "pages cover every order once, newest first");
+
+    let by_number = OrderFilter {
+        client_order_number: Some("N-03".to_owned()),
+        limit: 10,
+        ..OrderFilter::default()
+    };
+    let found = store.orders(tenant_id, &by_number).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].client_order_number, "N-03");
+
+    let future = OrderFilter {
+        created_from: Some(now() + Duration::hours(1)),
+        limit: 10,
+        ..OrderFilter::default()
+    };
+    assert!(store.orders(tenant_id, &future).await.unwrap().is_empty());
+    let past = OrderFilter {
+        created_to: Some(now() + Duration::hours(1)),
+        created_from: Some(now() - Duration::hours(1)),
+        limit: 100,
+        ..OrderFilter::default()
+    };
+    assert_eq!(store.orders(tenant_id, &past).await.unwrap().len(), 25);
+}
+
+async fn api_keys_are_found_by_hash_and_revoked(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "shop").await;
+    let key = ApiKeyRecord {
+        id: ApiKeyId::new(),
+        role: KeyRole::Tenant(tenant_id),
+        key_hash: vec![7; 32],
+        prefix: "okno_abc".to_owned(),
+        label: Some("main".to_owned()),
+        created_at: now(),
+        revoked_at: None,
+    };
+    let operator = ApiKeyRecord {
+        id: ApiKeyId::new(),
+        role: KeyRole::Operator,
+        key_hash: vec![9; 32],
+        prefix: "okno_op".to_owned(),
+        label: None,
+        created_at: now(),
+        revoked_at: None,
+    };
+    store.create_api_key(&key).await.unwrap();
+    store.create_api_key(&operator).await.unwrap();
+    assert_eq!(
+        store.api_key_by_hash(&[7; 32]).await.unwrap(),
+        Some(key.clone())
+    );
+    assert_eq!(store.api_key_by_hash(&[8; 32]).await.unwrap(), None);
+    assert_eq!(
+        store.api_keys(Some(tenant_id)).await.unwrap(),
+        vec![key.clone()]
+    );
+    assert_eq!(store.api_keys(None).await.unwrap(), vec![operator]);
+    let revoked_at = now();
+    store.revoke_api_key(key.id, revoked_at).await.unwrap();
+    store
+        .revoke_api_key(key.id, revoked_at + Duration::hours(1))
+        .await
+        .unwrap();
+    let found = store.api_key_by_hash(&[7; 32]).await.unwrap().unwrap();
+    assert_eq!(
+        found.revoked_at,
+        Some(revoked_at),
+        "the first revocation time stays"
+    );
+    assert!(matches!(
+        store.revoke_api_key(ApiKeyId::new(), now()).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn tenant_names_are_unique(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let id = tenant(&store, "shop").await;
+    let again = Tenant {
+        id: TenantId::new(),
+        name: "shop".to_owned(),
+        created_at: now(),
+    };
+    assert!(matches!(
+        store.create_tenant(&again).await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert_eq!(
+        store.tenant_by_name("shop").await.unwrap().map(|t| t.id),
+        Some(id)
+    );
+    assert_eq!(
+        store.tenant(id).await.unwrap().map(|t| t.name),
+        Some("shop".to_owned())
+    );
+    assert_eq!(store.tenants().await.unwrap().len(), 1);
+}
+
+async fn idempotency_records_are_purged_by_age(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "shop").await;
+    let mut old = created(order(tenant_id, "old"));
+    old.idempotency = Some(idempotency(tenant_id, "old", now() - Duration::hours(30)));
+    let mut fresh = created(order(tenant_id, "fresh"));
+    fresh.idempotency = Some(idempotency(tenant_id, "fresh", now()));
+    store.create_order(old).await.unwrap();
+    store.create_order(fresh).await.unwrap();
+    let purged = store
+        .purge_idempotency(now() - Duration::hours(24))
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert!(store.idempotency(tenant_id, "old").await.unwrap().is_none());
+    assert!(
+        store
+            .idempotency(tenant_id, "fresh")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        store.count_orders(tenant_id).await.unwrap(),
+        2,
+        "orders stay"
+    );
+}
+
+async fn batch_create_keeps_good_orders_when_one_fails(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "shop").await;
+    let writes = vec![
+        created(order(tenant_id, "B-1")),
+        created(order(tenant_id, "B-1")),
+        created(order(tenant_id, "B-2")),
+    ];
+    let first_id = writes[0].order.id;
+    let results = store.create_orders(writes).await.unwrap();
+    assert!(results[0].is_ok());
+    assert_eq!(
+        results[1],
+        Err(StoreError::DuplicateClientOrderNumber {
+            number: "B-1".to_owned(),
+            existing: first_id
+        })
+    );
+    assert!(results[2].is_ok());
+    assert_eq!(store.count_orders(tenant_id).await.unwrap(), 2);
+}
+
+async fn concurrent_writers_lose_nothing(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "shop").await;
+    let mut tasks = Vec::new();
+    for index in 0..300 {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            store
+                .create_order(created(order(tenant_id, &format!("C-{index}"))))
+                .await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    drop(store);
+    let reopened = database.open().await.unwrap();
+    assert_eq!(reopened.count_orders(tenant_id).await.unwrap(), 300);
+}
+
+async fn participants_are_kept_per_tenant(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "shop").await;
+    let other = tenant(&store, "other").await;
+    let movers = Participant {
+        id: ParticipantId::new(),
+        tenant_id,
+        name: "Movers Ltd".to_owned(),
+        roles: ParticipantRoles {
+            customer: true,
+            executor: true,
+        },
+        capabilities: vec!["carry_to_floor".to_owned()],
+        contact: None,
+        created_at: now(),
+    };
+    store.create_participant(&movers).await.unwrap();
+    assert!(matches!(
+        store
+            .create_participant(&Participant {
+                id: ParticipantId::new(),
+                ..movers.clone()
+            })
+            .await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert_eq!(store.participants(tenant_id).await.unwrap(), vec![movers]);
+    assert!(store.participants(other).await.unwrap().is_empty());
+}
