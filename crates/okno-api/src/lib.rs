@@ -1,1 +1,201 @@
-//! placeholder
+//! The okno HTTP API: axum routes over the OMS, API-key authentication, RFC 9457 problem+json
+//! errors, OpenAPI 3.1 at `/openapi.json` with an offline API browser at `/docs`, health,
+//! readiness and Prometheus metrics.
+//!
+//! Key design choice: [`app`] builds the whole router from an [`AppState`], so tests call it
+//! as a service without a socket and the binary serves the very same router. The API is the
+//! only crate that knows HTTP and the wire shapes; handlers parse, call [`okno_oms::Oms`], and
+//! map the result.
+
+// A `Problem` is the response body of a failed request, built at most once per request and
+// returned straight to axum; boxing it would add an allocation and gain nothing.
+#![allow(clippy::result_large_err)]
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use okno_oms::Oms;
+use std::sync::Arc;
+use std::time::Instant;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+mod extract;
+mod metrics;
+pub mod openapi;
+pub mod problem;
+mod routes;
+
+pub use metrics::Metrics;
+pub use problem::{Problem, ProblemKind};
+
+/// Largest request body by default, in bytes.
+pub const BODY_BYTES_MAX_DEFAULT: usize = 1024 * 1024;
+
+/// Settings of the HTTP layer.
+#[derive(Clone, Debug)]
+pub struct ApiConfig {
+    /// Largest request body, in bytes; larger answers 413.
+    pub body_bytes_max: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            body_bytes_max: BODY_BYTES_MAX_DEFAULT,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The order management service.
+    pub oms: Oms,
+    /// Metrics registry.
+    pub metrics: Arc<Metrics>,
+    /// HTTP settings.
+    pub config: Arc<ApiConfig>,
+}
+
+impl AppState {
+    /// State over a service with fresh metrics.
+    pub fn new(oms: Oms, config: ApiConfig) -> Self {
+        AppState {
+            oms,
+            metrics: Metrics::new(),
+            config: Arc::new(config),
+        }
+    }
+}
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route(
+            "/v1/orders",
+            post(routes::orders::create_order).get(routes::orders::list_orders),
+        )
+        .route(
+            "/v1/orders/{segment}",
+            get(routes::orders::get_order_route).post(routes::orders::order_action),
+        )
+        .route("/v1/orders/{id}/events", get(routes::orders::order_events))
+        .route(
+            "/v1/admin/tenants",
+            post(routes::admin::create_tenant).get(routes::admin::list_tenants),
+        )
+        .route(
+            "/v1/admin/tenants/{id}/keys",
+            post(routes::admin::create_key).get(routes::admin::list_keys),
+        )
+        .route(
+            "/v1/admin/keys/{id}",
+            axum::routing::delete(routes::admin::revoke_key),
+        )
+        .route("/healthz", get(routes::system::healthz))
+        .route("/readyz", get(routes::system::readyz))
+        .route("/metrics", get(routes::system::metrics))
+        .route("/problems", get(routes::system::problem_index))
+        .route("/problems/{slug}", get(routes::system::problem_page))
+        .route("/schemas/order.json", get(routes::system::order_schema))
+        .fallback(routes::system::fallback)
+        .layer(DefaultBodyLimit::max(state.config.body_bytes_max))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
+        .with_state(state);
+    let docs: Router = SwaggerUi::new("/docs")
+        .url("/openapi.json", openapi::document())
+        .into();
+    api.merge(docs)
+        .layer(middleware::from_fn(fill_request_id))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let request_id = request
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    uri = %request.uri(),
+                    request_id = %request_id,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    Problem::new(ProblemKind::Internal, "internal error").into_response()
+}
+
+/// Puts the request id into every problem body, so a client can quote it.
+async fn fill_request_id(request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let response = next.run(request).await;
+    let Some(marker) = response
+        .extensions()
+        .get::<problem::ProblemMarker>()
+        .cloned()
+    else {
+        return response;
+    };
+    let mut problem = marker.0;
+    problem.request_id = request_id;
+    let (mut parts, _) = response.into_parts();
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+async fn record_metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    state
+        .metrics
+        .requests
+        .get_or_create(&metrics::RequestLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status,
+        })
+        .inc();
+    state
+        .metrics
+        .latency
+        .get_or_create(&metrics::RouteLabels { method, route })
+        .observe(started.elapsed().as_secs_f64());
+    response
+}

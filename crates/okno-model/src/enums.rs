@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! wire_enum {
     (
         $(#[$doc:meta])*
-        $name:ident, $case:literal, { $( $(#[$vdoc:meta])* $variant:ident = $wire:literal ),+ $(,)? }
+        $name:ident, { $( $(#[$vdoc:meta])* $variant:ident = $wire:literal ),+ $(,)? }
     ) => {
         $(#[$doc])*
         #[derive(
@@ -51,7 +51,7 @@ macro_rules! wire_enum {
 
 wire_enum!(
     /// Otpravka `mail-type` (reference notes §1.4).
-    MailType, "SCREAMING_SNAKE_CASE", {
+    MailType, {
         /// Посылка «нестандартная».
         PostalParcel = "POSTAL_PARCEL",
         /// Посылка «онлайн».
@@ -99,7 +99,7 @@ wire_enum!(
 
 wire_enum!(
     /// Otpravka `mail-category` (reference notes §1.4).
-    MailCategory, "SCREAMING_SNAKE_CASE", {
+    MailCategory, {
         /// Простое.
         Simple = "SIMPLE",
         /// Заказное.
@@ -144,7 +144,7 @@ impl MailCategory {
 
 wire_enum!(
     /// VAT rate of an item, as 54-FZ fiscal documents name them.
-    VatRate, "snake_case", {
+    VatRate, {
         /// Not subject to VAT.
         None = "none",
         /// 0 %.
@@ -164,7 +164,7 @@ wire_enum!(
 
 wire_enum!(
     /// A service the customer asks for on top of delivery.
-    RequestedService, "snake_case", {
+    RequestedService, {
         /// Simple notice of delivery.
         SimpleNotice = "simple_notice",
         /// Registered notice of delivery.
@@ -198,7 +198,7 @@ wire_enum!(
 
 wire_enum!(
     /// Priority of an order; higher runs first when work competes.
-    Priority, "snake_case", {
+    Priority, {
         /// Can wait.
         Low = "low",
         /// The default.
@@ -210,6 +210,8 @@ wire_enum!(
     }
 );
 
+// The wire-enum macro cannot mark a default variant, so this one is written out.
+#[allow(clippy::derivable_impls)]
 impl Default for Priority {
     fn default() -> Self {
         Priority::Normal
@@ -231,7 +233,7 @@ impl Priority {
 wire_enum!(
     /// Where an order is in its lifecycle. The allowed moves are the transition table in
     /// `okno_oms::lifecycle`; this enum only names the states.
-    OrderStatus, "snake_case", {
+    OrderStatus, {
         /// Received and stored; nothing done yet.
         Accepted = "accepted",
         /// Being prepared: address checked, tariff, executor, track number.

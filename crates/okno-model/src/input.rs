@@ -48,25 +48,34 @@ pub struct FieldError {
 }
 
 /// What a client supplies to create an order: an [`Order`] without the parts okno assigns.
-#[derive(Clone, Debug, PartialEq)]
+/// Its JSON form is the body of `POST /v1/orders` and the target of every connector mapping;
+/// its JSON Schema is published for analysts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderDraft {
-    /// See [`Order::client_order_number`].
+    /// The client's own order number; unique per tenant.
     pub client_order_number: String,
-    /// See [`Order::priority`].
+    /// Priority when work competes (default `normal`).
+    #[serde(default)]
     pub priority: Priority,
-    /// See [`Order::deadline`].
+    /// When the order must be complete: RFC 3339 with an offset, kept as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub deadline: Option<DateTime<FixedOffset>>,
-    /// See [`Order::customer_id`].
+    /// The participant placing the order, if not the tenant itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<ParticipantId>,
-    /// See [`Order::sender`].
+    /// Who sends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender: Option<Party>,
-    /// See [`Order::recipient`].
+    /// Who receives; needs a name and an address.
     pub recipient: Party,
-    /// See [`Order::parcels`].
+    /// At least one parcel.
     pub parcels: Vec<Parcel>,
-    /// See [`Order::services`].
+    /// Services for the whole order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<RequestedService>,
-    /// See [`Order::comment`].
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
 
@@ -532,16 +541,15 @@ impl Reader {
         let kind = self.address_kind(object, at);
         let country = self.country(object, at);
         let postcode = self.text(object, at, "postcode", 16);
-        if country == "RU" {
-            if let Some(code) = &postcode {
-                if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
-                    self.fail(
-                        pointer(at, "postcode"),
-                        "format",
-                        "a Russian postcode has exactly six digits",
-                    );
-                }
-            }
+        if country == "RU"
+            && let Some(code) = &postcode
+            && (code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()))
+        {
+            self.fail(
+                pointer(at, "postcode"),
+                "format",
+                "a Russian postcode has exactly six digits",
+            );
         }
         let address = Address {
             raw: self.text(object, at, "raw", LONG_TEXT_CHARS_MAX),
@@ -683,14 +691,15 @@ impl Reader {
                 format!("mail_category {category} does not allow cash on delivery"),
             );
         }
-        if let Some(declared) = declared {
-            if category.requires_declared_value() && cash_on_delivery > declared {
-                self.fail(
-                    pointer(at, "cash_on_delivery_kopecks"),
-                    "range",
-                    "must not exceed declared_value_kopecks",
-                );
-            }
+        if let Some(declared) = declared
+            && category.requires_declared_value()
+            && cash_on_delivery > declared
+        {
+            self.fail(
+                pointer(at, "cash_on_delivery_kopecks"),
+                "range",
+                "must not exceed declared_value_kopecks",
+            );
         }
     }
 
@@ -917,6 +926,20 @@ mod tests {
                     }
                 }
             }
+        }
+
+        /// A valid draft written back to JSON reads back equal (the reader and the serde form
+        /// agree).
+        #[test]
+        fn drafts_round_trip(mass in 1..=PARCEL_MASS_GRAMS_MAX, quantity in 1..=QUANTITY_MAX,
+                             number in "[A-Za-z0-9-]{1,20}") {
+            let mut document = valid();
+            document["parcels"][0]["mass_grams"] = json!(mass);
+            document["parcels"][0]["items"][0]["quantity"] = json!(quantity);
+            document["client_order_number"] = json!(number);
+            let draft = parse_order_draft(&document).unwrap();
+            let written = serde_json::to_value(&draft).unwrap();
+            prop_assert_eq!(parse_order_draft(&written).unwrap(), draft);
         }
 
         /// Mutating the mass of a valid order accepts exactly the documented range.

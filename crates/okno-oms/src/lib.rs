@@ -1,1 +1,21 @@
-//! placeholder
+//! The okno order management core: order intake, the order lifecycle, idempotency, tenants and
+//! API keys. The HTTP API and the CLI are thin shells over [`Oms`].
+//!
+//! Key design choice: the lifecycle is a pure transition table ([`lifecycle::transition`]) with
+//! no I/O, and [`Oms`] is the shell that loads an order, asks the table, and writes the new state
+//! with its event (and the idempotent response) in one store call. Business rules live here, not
+//! in the store and not in the HTTP handlers, so the CLI import and every future inbound channel
+//! (connectors, the Otpravka-compatible API) get the same rules.
+
+pub mod error;
+pub mod keys;
+pub mod lifecycle;
+mod service;
+
+pub use error::OmsError;
+pub use keys::{Principal, SecretKey};
+pub use lifecycle::{OrderCommand, Transition, TransitionRejected};
+pub use service::{
+    IDEMPOTENCY_KEY_BYTES_MAX, IDEMPOTENCY_RETENTION_HOURS, IdempotencyRequest, KEY_CACHE_TTL_MS,
+    Oms, Reply,
+};

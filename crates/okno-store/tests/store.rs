@@ -4,6 +4,9 @@
 //! `sqlite_*` and a `postgres_*` test. Durability is checked by opening the database a second
 //! time rather than by trusting the first handle.
 
+// Test helpers outside #[test] functions may unwrap: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{Duration, DurationRound, Utc};
 use okno_model::{
     Actor, ApiKeyId, EventKind, Order, OrderId, OrderStatus, Participant, ParticipantId,

@@ -1,1 +1,463 @@
-fn main() {}
+//! The `okno` command: the server (`serve`, `demo`) and the operator's tools (`migrate`,
+//! `tenant`, `key`, `orders import`, `bench`, `config`, `schema`). This crate is glue, not a
+//! library: every rule lives in the crates below it.
+
+mod bench;
+mod config;
+mod demo;
+mod import;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use config::Config;
+use okno_oms::Oms;
+use okno_store::{KeyRole, Store};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// okno: one window to every logistics service.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// TOML configuration file (see `okno config reference`).
+    #[arg(long, global = true, env = "OKNO_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL, overriding the file and OKNO_DATABASE_URL.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve {
+        /// Address to bind, overriding the file and OKNO_LISTEN.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Run a demo server on an embedded SQLite in a local folder, with demo data and fresh keys.
+    Demo {
+        /// Folder for the demo database.
+        #[arg(long, default_value = "okno-demo")]
+        dir: PathBuf,
+        /// Address to bind.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage tenants.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Manage API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Work with orders.
+    Orders {
+        #[command(subcommand)]
+        command: OrdersCommand,
+    },
+    /// Measure performance.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+    /// Configuration help.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print the JSON Schema of the canonical order draft.
+    Schema,
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantCommand {
+    /// Create a tenant and print its first API key (shown once).
+    Create {
+        /// Unique name.
+        name: String,
+    },
+    /// List tenants.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Issue a new key for a tenant (name or id) and print it once.
+    Create {
+        /// Tenant name or id.
+        tenant: String,
+        /// Label shown in listings.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Issue an operator key (administration: tenants and keys) and print it once.
+    Operator {
+        /// Label shown in listings.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Revoke a key by id.
+    Revoke {
+        /// Key id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OrdersCommand {
+    /// Import orders from JSON lines (.jsonl, .ndjson) or CSV (.csv).
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Tenant name or id.
+        #[arg(long)]
+        tenant: String,
+        /// Force the format instead of guessing from the extension.
+        #[arg(long, value_parser = ["jsonl", "csv"])]
+        format: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Create orders over HTTP with concurrent keep-alive connections.
+    Orders {
+        /// Databases to compare side by side; `sqlite` means a fresh temporary file.
+        /// Repeat the flag to compare (e.g. `--database sqlite --database postgres://…`).
+        #[arg(long = "database", default_value = "sqlite")]
+        databases: Vec<String>,
+        /// Concurrent keep-alive connections.
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// Measured seconds.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Warm-up seconds before measuring.
+        #[arg(long, default_value_t = 2)]
+        warmup: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the reference of every configuration key (Markdown).
+    Reference,
+    /// Print the configuration in effect.
+    Show,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("okno: cannot start the async runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("okno: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(url) = &cli.database_url {
+        config.database_url = url.clone();
+    }
+    Ok(config)
+}
+
+fn init_logs(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    okno_store::open(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", config.database_url))
+}
+
+fn oms_error(error: okno_oms::OmsError) -> anyhow::Error {
+    anyhow::anyhow!("{error}")
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = load_config(&cli)?;
+    match cli.command {
+        Command::Serve { listen } => {
+            init_logs(&config);
+            let listen = listen.unwrap_or_else(|| config.listen.clone());
+            let store = open_store(&config).await?;
+            serve(Oms::new(store), &listen, &config, None).await?;
+        }
+        Command::Demo { dir, listen } => {
+            init_logs(&config);
+            let url = format!("sqlite://{}", dir.join("okno.db").display());
+            let store = okno_store::open(&url)
+                .await
+                .with_context(|| format!("cannot open {url}"))?;
+            let oms = Oms::new(store);
+            let (tenant, tenant_key, operator_key) = demo::prepare(&oms).await?;
+            let banner = demo_banner(
+                &listen,
+                &url,
+                &tenant,
+                tenant_key.expose(),
+                operator_key.expose(),
+            );
+            serve(oms, &listen, &config, Some(banner)).await?;
+        }
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            println!("{} database is at the current schema", store.backend());
+        }
+        Command::Tenant { command } => tenant_command(&config, command).await?,
+        Command::Key { command } => key_command(&config, command).await?,
+        Command::Orders {
+            command:
+                OrdersCommand::Import {
+                    file,
+                    tenant,
+                    format,
+                },
+        } => {
+            let csv = match format.as_deref() {
+                Some(format) => format == "csv",
+                None => file
+                    .extension()
+                    .is_some_and(|extension| extension.eq_ignore_ascii_case("csv")),
+            };
+            let oms = Oms::new(open_store(&config).await?);
+            let tenant = oms.find_tenant(&tenant).await.map_err(oms_error)?;
+            let summary = import::run(&oms, &tenant, &file, csv).await?;
+            import::print_summary(&summary, &file);
+            if !summary.rejected.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Orders {
+                    databases,
+                    connections,
+                    seconds,
+                    warmup,
+                },
+        } => {
+            bench_orders(&databases, connections, seconds, warmup).await?;
+        }
+        Command::Config {
+            command: ConfigCommand::Reference,
+        } => print!("{}", config::reference()),
+        Command::Config {
+            command: ConfigCommand::Show,
+        } => println!("{config:#?}"),
+        Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&okno_api::openapi::order_draft_schema())?
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn tenant_command(config: &Config, command: TenantCommand) -> anyhow::Result<()> {
+    let oms = Oms::new(open_store(config).await?);
+    match command {
+        TenantCommand::Create { name } => {
+            let (tenant, key) = oms.create_tenant(&name).await.map_err(oms_error)?;
+            println!("tenant {} created: {}", tenant.name, tenant.id);
+            println!("API key (shown once, keep it safe): {}", key.expose());
+        }
+        TenantCommand::List => {
+            for tenant in oms.store().tenants().await? {
+                println!(
+                    "{}  {}  {}",
+                    tenant.id,
+                    tenant.created_at.to_rfc3339(),
+                    tenant.name
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn key_command(config: &Config, command: KeyCommand) -> anyhow::Result<()> {
+    let oms = Oms::new(open_store(config).await?);
+    match command {
+        KeyCommand::Create { tenant, label } => {
+            let tenant = oms.find_tenant(&tenant).await.map_err(oms_error)?;
+            let (record, key) = oms
+                .create_api_key(KeyRole::Tenant(tenant.id), label.as_deref())
+                .await
+                .map_err(oms_error)?;
+            println!("key {} for tenant {}", record.id, tenant.name);
+            println!("API key (shown once, keep it safe): {}", key.expose());
+        }
+        KeyCommand::Operator { label } => {
+            let (record, key) = oms
+                .create_api_key(KeyRole::Operator, label.as_deref())
+                .await
+                .map_err(oms_error)?;
+            println!("operator key {}", record.id);
+            println!("API key (shown once, keep it safe): {}", key.expose());
+        }
+        KeyCommand::Revoke { id } => {
+            let id = id
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{id:?} is not a key id"))?;
+            oms.revoke_api_key(id).await.map_err(oms_error)?;
+            println!("key {id} revoked");
+        }
+    }
+    Ok(())
+}
+
+async fn bench_orders(
+    databases: &[String],
+    connections: usize,
+    seconds: u64,
+    warmup: u64,
+) -> anyhow::Result<()> {
+    if connections == 0 || seconds == 0 {
+        bail!("--connections and --seconds must be above 0");
+    }
+    let options = bench::BenchOptions {
+        connections,
+        duration: Duration::from_secs(seconds),
+        warmup: Duration::from_secs(warmup),
+    };
+    let folder = tempfile_folder()?;
+    let mut results = Vec::new();
+    for (index, database) in databases.iter().enumerate() {
+        let url = if database == "sqlite" {
+            format!(
+                "sqlite://{}",
+                folder.join(format!("bench-{index}.db")).display()
+            )
+        } else {
+            database.clone()
+        };
+        results.push(bench::run_in_process(&url, &options).await?);
+    }
+    bench::print_table(&results, &options);
+    let _ = std::fs::remove_dir_all(&folder);
+    Ok(())
+}
+
+fn tempfile_folder() -> anyhow::Result<PathBuf> {
+    let folder = std::env::temp_dir().join(format!("okno-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&folder)?;
+    Ok(folder)
+}
+
+fn demo_banner(
+    listen: &str,
+    url: &str,
+    tenant: &okno_store::Tenant,
+    tenant_key: &str,
+    operator_key: &str,
+) -> String {
+    let base = format!("http://{listen}");
+    format!(
+        "\n  okno demo is running on {url}\n\n\
+         \x20 API browser     {base}/docs\n\
+         \x20 OpenAPI         {base}/openapi.json\n\
+         \x20 Order schema    {base}/schemas/order.json\n\
+         \x20 Orders          {base}/v1/orders\n\
+         \x20 Metrics         {base}/metrics\n\n\
+         \x20 tenant {name} key:  {tenant_key}\n\
+         \x20 operator key:        {operator_key}\n\n\
+         \x20 Try:\n\
+         \x20   curl -H 'Authorization: Bearer {tenant_key}' {base}/v1/orders\n\n",
+        name = tenant.name,
+    )
+}
+
+async fn serve(
+    oms: Oms,
+    listen: &str,
+    config: &Config,
+    banner: Option<String>,
+) -> anyhow::Result<()> {
+    let api_config = okno_api::ApiConfig {
+        body_bytes_max: config.body_bytes_max,
+    };
+    let state = okno_api::AppState::new(oms.clone(), api_config);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    tokio::spawn(purge_idempotency_hourly(oms));
+    match banner {
+        Some(banner) => println!("{banner}"),
+        None => println!("okno listening on http://{address}"),
+    }
+    tracing::info!(%address, "serving");
+    axum::serve(listener, okno_api::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn purge_idempotency_hourly(oms: Oms) {
+    let mut interval = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        interval.tick().await;
+        match oms.purge_idempotency().await {
+            Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
+            Err(error) => tracing::warn!(%error, "idempotency purge failed"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

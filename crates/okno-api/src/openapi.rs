@@ -1,0 +1,96 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, and the JSON Schema of
+//! the order draft cut out of it (one source for both).
+
+use crate::routes::{admin, orders, system};
+use serde_json::{Map, Value, json};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A tenant or operator key: `Authorization: Bearer okno_t_…`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "okno",
+        description = "One window to every logistics service: orders, and soon tariffs, track numbers, labels and tracking. Errors are RFC 9457 problem+json; every problem `type` is documented under /problems.",
+    ),
+    paths(
+        orders::create_order, orders::get_order, orders::list_orders, orders::order_events,
+        orders::cancel_order,
+        admin::create_tenant, admin::list_tenants, admin::create_key, admin::list_keys,
+        admin::revoke_key,
+        system::healthz, system::readyz, system::metrics,
+    ),
+    components(schemas(okno_model::OrderDraft, okno_model::Order, crate::problem::Problem)),
+    modifiers(&Security),
+    tags(
+        (name = "orders", description = "Orders of the key's tenant"),
+        (name = "admin", description = "Tenants and keys (operator keys only)"),
+        (name = "system", description = "Health and metrics"),
+    )
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+/// The OpenAPI document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+fn rewrite_refs(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            if let Some(Value::String(reference)) = object.get_mut("$ref")
+                && let Some(name) = reference.strip_prefix("#/components/schemas/")
+            {
+                *reference = format!("#/$defs/{name}");
+            }
+            object.values_mut().for_each(rewrite_refs);
+        }
+        Value::Array(elements) => elements.iter_mut().for_each(rewrite_refs),
+        _ => {}
+    }
+}
+
+/// A standalone JSON Schema (2020-12) of the order draft, with its parts under `$defs`.
+pub fn order_draft_schema() -> Value {
+    let openapi = serde_json::to_value(document()).unwrap_or(Value::Null);
+    let mut definitions: Map<String, Value> = openapi["components"]["schemas"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    definitions.remove("Problem");
+    let mut root = definitions.remove("OrderDraft").unwrap_or(Value::Null);
+    rewrite_refs(&mut root);
+    let mut definitions = Value::Object(definitions);
+    rewrite_refs(&mut definitions);
+    let mut schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "/schemas/order.json",
+        "title": "okno order draft",
+        "description": "The canonical order a client sends to POST /v1/orders and a connector mapping produces. Money in kopecks, mass in grams, lengths in millimetres.",
+    });
+    if let (Value::Object(target), Value::Object(body)) = (&mut schema, root) {
+        target.extend(body);
+        target.insert("$defs".to_owned(), definitions);
+    }
+    schema
+}

@@ -1,0 +1,6 @@
+//! Route handlers, one module per resource. Handlers stay thin: parse, call the OMS, map the
+//! result.
+
+pub(crate) mod admin;
+pub(crate) mod orders;
+pub(crate) mod system;

@@ -1,0 +1,205 @@
+//! `okno demo`: a ready-to-try server on the embedded SQLite in a local folder, with a demo
+//! tenant, a handful of realistic orders (one of them cancelled) and fresh keys printed once.
+
+use okno_model::Actor;
+use okno_oms::{Oms, SecretKey};
+use okno_store::{KeyRole, Tenant};
+use serde_json::{Value, json};
+
+/// The demo tenant's name.
+pub(crate) const DEMO_TENANT: &str = "demo-shop";
+
+/// (number, surname, given name, raw address, postcode, place, street, house, mass g, COD kopecks)
+type DemoRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    i64,
+);
+
+const DEMO_ORDERS: &[DemoRow] = &[
+    (
+        "DEMO-1001",
+        "Иванов",
+        "Иван",
+        "117105, г Москва, ш Варшавское, д. 37",
+        "117105",
+        "г Москва",
+        "ш Варшавское",
+        "37",
+        2000,
+        150000,
+    ),
+    (
+        "DEMO-1002",
+        "Петрова",
+        "Анна",
+        "Саратов Московская 12-34",
+        "410012",
+        "г Саратов",
+        "ул Московская",
+        "12",
+        850,
+        0,
+    ),
+    (
+        "DEMO-1003",
+        "Сидоров",
+        "Пётр",
+        "656049 Алтайский край, Барнаул, пр-т Ленина д.61А",
+        "656049",
+        "г Барнаул",
+        "пр-кт Ленина",
+        "61А",
+        3400,
+        499000,
+    ),
+    (
+        "DEMO-1004",
+        "Кузнецова",
+        "Мария",
+        "630099, Новосибирск, ул. Советская, 18",
+        "630099",
+        "г Новосибирск",
+        "ул Советская",
+        "18",
+        1200,
+        0,
+    ),
+    (
+        "DEMO-1005",
+        "Смирнов",
+        "Алексей",
+        "620014, Екатеринбург, ул. Малышева, д. 5, кв. 12",
+        "620014",
+        "г Екатеринбург",
+        "ул Малышева",
+        "5",
+        560,
+        89000,
+    ),
+    (
+        "DEMO-1006",
+        "Волкова",
+        "Елена",
+        "420111, Казань, ул. Баумана, 44",
+        "420111",
+        "г Казань",
+        "ул Баумана",
+        "44",
+        4100,
+        0,
+    ),
+    (
+        "DEMO-1007",
+        "Морозов",
+        "Дмитрий",
+        "190000, Санкт-Петербург, наб. реки Мойки, 59",
+        "190000",
+        "г Санкт-Петербург",
+        "наб реки Мойки",
+        "59",
+        990,
+        120000,
+    ),
+    (
+        "DEMO-1008",
+        "Новикова",
+        "Ольга",
+        "690091, Владивосток, ул. Светланская, 29",
+        "690091",
+        "г Владивосток",
+        "ул Светланская",
+        "29",
+        15000,
+        0,
+    ),
+];
+
+fn demo_document(row: &DemoRow) -> Value {
+    let (number, surname, given_name, raw, postcode, place, street, house, mass_grams, cod) = *row;
+    let (category, declared) = if cod > 0 {
+        ("WITH_DECLARED_VALUE_AND_CASH_ON_DELIVERY", json!(cod))
+    } else {
+        ("ORDINARY", Value::Null)
+    };
+    json!({
+        "client_order_number": number,
+        "priority": if mass_grams > 10_000 { "high" } else { "normal" },
+        "sender": {"organisation": "ООО «Демо-магазин»", "phone": "+7 495 000-00-00",
+                   "address": {"raw": "101000, г Москва, ул Мясницкая, 1", "postcode": "101000",
+                               "place": "г Москва"}},
+        "recipient": {"surname": surname, "given_name": given_name, "phone": "+7 900 123-45-67",
+                      "address": {"raw": raw, "postcode": postcode, "place": place,
+                                  "street": street, "house": house}},
+        "parcels": [{"mass_grams": mass_grams, "mail_type": "POSTAL_PARCEL",
+                     "mail_category": category, "declared_value_kopecks": declared,
+                     "cash_on_delivery_kopecks": if cod > 0 { json!(cod) } else { Value::Null },
+                     "items": [{"name": "Товар", "quantity": 1, "price_kopecks": cod.max(10000),
+                                "vat_rate": "vat22"}]}],
+        "services": ["sms_notice"]
+    })
+}
+
+/// Creates the demo tenant and orders if missing; returns the tenant and fresh keys.
+pub(crate) async fn prepare(oms: &Oms) -> anyhow::Result<(Tenant, SecretKey, SecretKey)> {
+    let err = |error: okno_oms::OmsError| anyhow::anyhow!("{error}");
+    let (tenant, tenant_key) = match oms.store().tenant_by_name(DEMO_TENANT).await? {
+        Some(tenant) => {
+            let (_, key) = oms
+                .create_api_key(KeyRole::Tenant(tenant.id), Some("demo"))
+                .await
+                .map_err(err)?;
+            (tenant, key)
+        }
+        None => oms.create_tenant(DEMO_TENANT).await.map_err(err)?,
+    };
+    if oms.store().count_orders(tenant.id).await? == 0 {
+        for row in DEMO_ORDERS {
+            oms.create_order(tenant.id, Actor::cli(), &demo_document(row), None)
+                .await
+                .map_err(err)?;
+        }
+        let cancelled = oms
+            .store()
+            .order_by_client_number(tenant.id, "DEMO-1006")
+            .await?;
+        if let Some(order) = cancelled {
+            oms.cancel_order(
+                tenant.id,
+                order.id,
+                Actor::cli(),
+                Some("the buyer changed their mind".to_owned()),
+                None,
+                None,
+            )
+            .await
+            .map_err(err)?;
+        }
+    }
+    let (_, operator_key) = oms
+        .create_api_key(KeyRole::Operator, Some("demo operator"))
+        .await
+        .map_err(err)?;
+    Ok((tenant, tenant_key, operator_key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_orders_are_valid() {
+        for row in DEMO_ORDERS {
+            let document = demo_document(row);
+            okno_model::parse_order_draft(&document)
+                .unwrap_or_else(|errors| panic!("{}: {errors:#?}", row.0));
+        }
+    }
+}
