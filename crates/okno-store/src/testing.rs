@@ -13,6 +13,9 @@ use std::sync::Arc;
 /// The environment variable holding the PostgreSQL URL for tests.
 pub const POSTGRES_URL_VARIABLE: &str = "OKNO_TEST_POSTGRES_URL";
 
+/// When set (CI sets it), a missing PostgreSQL URL fails the tests instead of skipping them.
+pub const POSTGRES_REQUIRED_VARIABLE: &str = "OKNO_TEST_POSTGRES_REQUIRED";
+
 /// A database that exists for one test.
 #[derive(Debug)]
 pub struct TestDatabase {
@@ -35,6 +38,10 @@ impl TestDatabase {
     /// A new schema in the test PostgreSQL database, or `None` when no URL is configured.
     pub async fn postgres() -> Option<Self> {
         let Ok(base) = std::env::var(POSTGRES_URL_VARIABLE) else {
+            assert!(
+                std::env::var_os(POSTGRES_REQUIRED_VARIABLE).is_none(),
+                "{POSTGRES_REQUIRED_VARIABLE} is set but {POSTGRES_URL_VARIABLE} is not"
+            );
             eprintln!("{POSTGRES_URL_VARIABLE} is not set: skipping the PostgreSQL half");
             return None;
         };

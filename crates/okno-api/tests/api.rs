@@ -1,0 +1,758 @@
+//! HTTP behaviour of the API, on SQLite and on PostgreSQL, through `app()` as a service (no
+//! socket). Each behaviour is an `async fn(TestApp)`; `both!` runs it on both backends.
+
+// Test helpers outside #[test] functions may unwrap: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use okno_api::{ApiConfig, AppState, ProblemKind, app};
+use okno_oms::Oms;
+use okno_store::KeyRole;
+use okno_store::testing::TestDatabase;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+macro_rules! both {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let database = okno_store::testing::TestDatabase::sqlite();
+                    super::$name(super::TestApp::start(&database).await).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(database) = okno_store::testing::TestDatabase::postgres().await {
+                        super::$name(super::TestApp::start(&database).await).await;
+                    }
+                }
+            )+
+        }
+    };
+}
+
+both!(
+    created_order_reads_back_with_its_event,
+    invalid_order_lists_every_field_and_stores_nothing,
+    malformed_and_unsupported_and_oversized_bodies,
+    keys_are_checked_and_roles_enforced,
+    another_tenants_order_answers_404,
+    idempotency_replays_and_refuses_a_different_body,
+    concurrent_retries_with_one_key_create_one_order,
+    cancel_is_recorded_repeatable_and_conditional,
+    listing_pages_with_cursor_and_filters,
+    duplicate_client_order_number_names_the_existing_order,
+    admin_manages_tenants_and_keys,
+    system_endpoints_answer,
+);
+
+const SMALL_BODY_LIMIT: usize = 16 * 1024;
+
+struct TestApp {
+    router: Router,
+    oms: Oms,
+    tenant_key: String,
+    other_tenant_key: String,
+    operator_key: String,
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl TestApp {
+    async fn start(database: &TestDatabase) -> TestApp {
+        let store = database.open().await.unwrap();
+        let oms = Oms::new(store);
+        let (_, tenant_key) = oms.create_tenant("shop").await.unwrap();
+        let (_, other_key) = oms.create_tenant("other shop").await.unwrap();
+        let (_, operator_key) = oms.create_api_key(KeyRole::Operator, None).await.unwrap();
+        let config = ApiConfig {
+            body_bytes_max: SMALL_BODY_LIMIT,
+        };
+        TestApp {
+            router: app(AppState::new(oms.clone(), config)),
+            oms,
+            tenant_key: tenant_key.expose().to_owned(),
+            other_tenant_key: other_key.expose().to_owned(),
+            operator_key: operator_key.expose().to_owned(),
+        }
+    }
+
+    async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        self.call_with(method, path, key, body, &[]).await
+    }
+
+    async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(key) = key {
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = match body {
+            Some(body) => {
+                request = request.header("content-type", "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).unwrap()).await
+    }
+
+    async fn create(&self, body: Value) -> Answer {
+        self.call(
+            Method::POST,
+            "/v1/orders",
+            Some(&self.tenant_key),
+            Some(body),
+        )
+        .await
+    }
+}
+
+fn order(number: &str) -> Value {
+    json!({
+        "client_order_number": number,
+        "deadline": "2026-12-01T18:00:00+03:00",
+        "recipient": {"surname": "Иванов", "given_name": "Иван", "phone": "+79459562067",
+                      "address": {"raw": "117105, г Москва, ш Варшавское, 37", "postcode": "117105",
+                                  "place": "г Москва"}},
+        "parcels": [{"mass_grams": 2000, "mail_type": "POSTAL_PARCEL",
+                     "mail_category": "WITH_DECLARED_VALUE_AND_CASH_ON_DELIVERY",
+                     "declared_value_kopecks": 150000, "cash_on_delivery_kopecks": 150000}]
+    })
+}
+
+fn assert_problem(answer: &Answer, kind: ProblemKind) {
+    assert_eq!(answer.status, kind.status(), "{:#}", answer.body);
+    assert_eq!(
+        answer.headers["content-type"], "application/problem+json",
+        "{:#}",
+        answer.body
+    );
+    assert_eq!(answer.body["type"], format!("/problems/{}", kind.slug()));
+    assert_eq!(answer.body["status"], kind.status().as_u16());
+    let request_id = answer.headers["x-request-id"].to_str().unwrap();
+    assert_eq!(
+        answer.body["request_id"], request_id,
+        "the problem quotes the request id"
+    );
+}
+
+async fn order_count(app: &TestApp) -> usize {
+    let page = app
+        .call(
+            Method::GET,
+            "/v1/orders?limit=500",
+            Some(&app.tenant_key),
+            None,
+        )
+        .await;
+    page.body["orders"].as_array().map_or(0, Vec::len)
+}
+
+async fn created_order_reads_back_with_its_event(app: TestApp) {
+    let created = app.create(order("A-1")).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:#}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.headers["location"], format!("/v1/orders/{id}"));
+    assert_eq!(created.headers["etag"], "\"v1\"");
+    assert_eq!(created.body["status"], "accepted");
+    assert_eq!(
+        created.body["deadline"], "2026-12-01T18:00:00+03:00",
+        "offset kept"
+    );
+    assert_eq!(
+        created.body["parcels"][0]["cash_on_delivery_kopecks"],
+        150000
+    );
+
+    let read = app
+        .call(
+            Method::GET,
+            &format!("/v1/orders/{id}"),
+            Some(&app.tenant_key),
+            None,
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(
+        read.body, created.body,
+        "what was returned is what is stored"
+    );
+
+    let events = app
+        .call(
+            Method::GET,
+            &format!("/v1/orders/{id}/events"),
+            Some(&app.tenant_key),
+            None,
+        )
+        .await;
+    assert_eq!(events.status, StatusCode::OK);
+    let list = events.body["events"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["kind"], "order.created");
+    assert_eq!(list[0]["sequence"], 1);
+    assert!(list[0]["actor"].as_str().unwrap().starts_with("api-key:"));
+    assert_eq!(list[0]["payload"]["order"], created.body);
+}
+
+async fn invalid_order_lists_every_field_and_stores_nothing(app: TestApp) {
+    let mut body = order("A-1");
+    body["parcels"][0]["mass_grams"] = json!(-1);
+    body["parcels"][0]["mail_type"] = json!("CARRIER_PIGEON");
+    body["recipient"] = Value::Null;
+    let answer = app.create(body).await;
+    assert_problem(&answer, ProblemKind::Validation);
+    let pointers: Vec<&str> = answer.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        vec![
+            "/recipient",
+            "/parcels/0/mass_grams",
+            "/parcels/0/mail_type"
+        ]
+    );
+    let wrong_type = app
+        .create(json!({"client_order_number": 5, "recipient": "x", "parcels": {}}))
+        .await;
+    assert_problem(&wrong_type, ProblemKind::Validation);
+    assert_eq!(wrong_type.body["errors"].as_array().unwrap().len(), 3);
+    assert_eq!(order_count(&app).await, 0, "nothing stored");
+}
+
+async fn malformed_and_unsupported_and_oversized_bodies(app: TestApp) {
+    let request = Request::post("/v1/orders")
+        .header("authorization", format!("Bearer {}", app.tenant_key))
+        .header("content-type", "application/json")
+        .body(Body::from("{\"client_order_number\": "))
+        .unwrap();
+    let malformed = app.send(request).await;
+    assert_problem(&malformed, ProblemKind::MalformedJson);
+    assert!(
+        malformed.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("line 1")
+    );
+
+    let request = Request::post("/v1/orders")
+        .header("authorization", format!("Bearer {}", app.tenant_key))
+        .header("content-type", "text/xml")
+        .body(Body::from("<order/>"))
+        .unwrap();
+    assert_problem(&app.send(request).await, ProblemKind::UnsupportedMediaType);
+
+    let mut huge = order("A-1");
+    huge["comment"] = json!("я".repeat(SMALL_BODY_LIMIT));
+    let oversized = app.create(huge).await;
+    assert_problem(&oversized, ProblemKind::PayloadTooLarge);
+    assert_eq!(order_count(&app).await, 0);
+}
+
+async fn keys_are_checked_and_roles_enforced(app: TestApp) {
+    let none = app.call(Method::GET, "/v1/orders", None, None).await;
+    assert_problem(&none, ProblemKind::Unauthenticated);
+    let unknown = app
+        .call(Method::GET, "/v1/orders", Some("okno_t_nonsense"), None)
+        .await;
+    assert_problem(&unknown, ProblemKind::Unauthenticated);
+    let operator_on_orders = app
+        .call(Method::GET, "/v1/orders", Some(&app.operator_key), None)
+        .await;
+    assert_problem(&operator_on_orders, ProblemKind::Forbidden);
+    let tenant_on_admin = app
+        .call(
+            Method::GET,
+            "/v1/admin/tenants",
+            Some(&app.tenant_key),
+            None,
+        )
+        .await;
+    assert_problem(&tenant_on_admin, ProblemKind::Forbidden);
+
+    // X-Api-Key works as well as Authorization.
+    let alternative = app
+        .call_with(
+            Method::GET,
+            "/v1/orders",
+            None,
+            None,
+            &[("x-api-key", &app.tenant_key)],
+        )
+        .await;
+    assert_eq!(alternative.status, StatusCode::OK);
+
+    // A revoked key stops at once.
+    let principal = app.oms.authenticate(&app.tenant_key).await.unwrap();
+    app.oms.revoke_api_key(principal.key_id).await.unwrap();
+    let revoked = app
+        .call(Method::GET, "/v1/orders", Some(&app.tenant_key), None)
+        .await;
+    assert_problem(&revoked, ProblemKind::Unauthenticated);
+}
+
+async fn another_tenants_order_answers_404(app: TestApp) {
+    let created = app.create(order("A-1")).await;
+    let id = created.body["id"].as_str().unwrap();
+    let stranger = Some(app.other_tenant_key.as_str());
+    for path in [
+        format!("/v1/orders/{id}"),
+        format!("/v1/orders/{id}/events"),
+    ] {
+        let answer = app.call(Method::GET, &path, stranger, None).await;
+        assert_problem(&answer, ProblemKind::NotFound);
+        assert!(!answer.body.to_string().contains("shop"), "no details leak");
+    }
+    let cancel = app
+        .call(
+            Method::POST,
+            &format!("/v1/orders/{id}:cancel"),
+            stranger,
+            None,
+        )
+        .await;
+    assert_problem(&cancel, ProblemKind::NotFound);
+    let listed = app
+        .call(
+            Method::GET,
+            "/v1/orders?client_order_number=A-1",
+            stranger,
+            None,
+        )
+        .await;
+    assert_eq!(listed.body["orders"], json!([]));
+    let garbage = app
+        .call(Method::GET, "/v1/orders/not-an-id", stranger, None)
+        .await;
+    assert_problem(&garbage, ProblemKind::NotFound);
+}
+
+async fn idempotency_replays_and_refuses_a_different_body(app: TestApp) {
+    let key = Some(app.tenant_key.as_str());
+    let headers = [("idempotency-key", "retry-1")];
+    let first = app
+        .call_with(
+            Method::POST,
+            "/v1/orders",
+            key,
+            Some(order("A-1")),
+            &headers,
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert!(first.headers.get("idempotent-replayed").is_none());
+    // The same body with keys in another order and other whitespace is the same request.
+    let reordered: Value = serde_json::from_str(&order("A-1").to_string()).unwrap();
+    let second = app
+        .call_with(Method::POST, "/v1/orders", key, Some(reordered), &headers)
+        .await;
+    assert_eq!(second.status, StatusCode::CREATED);
+    assert_eq!(second.headers["idempotent-replayed"], "true");
+    assert_eq!(second.body, first.body);
+    assert_eq!(second.headers["location"], first.headers["location"]);
+
+    let different = app
+        .call_with(
+            Method::POST,
+            "/v1/orders",
+            key,
+            Some(order("A-2")),
+            &headers,
+        )
+        .await;
+    assert_problem(&different, ProblemKind::IdempotencyMismatch);
+    assert_eq!(order_count(&app).await, 1);
+
+    // The key belongs to the tenant: another tenant may use the same key text.
+    let other = Some(app.other_tenant_key.as_str());
+    let theirs = app
+        .call_with(
+            Method::POST,
+            "/v1/orders",
+            other,
+            Some(order("A-1")),
+            &headers,
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::CREATED);
+    assert_ne!(theirs.body["id"], first.body["id"]);
+}
+
+async fn concurrent_retries_with_one_key_create_one_order(app: TestApp) {
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let app = std::sync::Arc::clone(&app);
+        tasks.push(tokio::spawn(async move {
+            let key = Some(app.tenant_key.as_str());
+            let headers = [("idempotency-key", "storm")];
+            let answer = app
+                .call_with(
+                    Method::POST,
+                    "/v1/orders",
+                    key,
+                    Some(order("S-1")),
+                    &headers,
+                )
+                .await;
+            (answer.status, answer.body["id"].clone())
+        }));
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for task in tasks {
+        let (status, id) = task.await.unwrap();
+        assert_eq!(status, StatusCode::CREATED);
+        ids.insert(id.to_string());
+    }
+    assert_eq!(ids.len(), 1, "every retry got the one order");
+    assert_eq!(order_count(&app).await, 1);
+}
+
+async fn cancel_is_recorded_repeatable_and_conditional(app: TestApp) {
+    let key = Some(app.tenant_key.as_str());
+    let created = app.create(order("A-1")).await;
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/orders/{id}:cancel");
+
+    let stale = app
+        .call_with(Method::POST, &path, key, None, &[("if-match", "\"v7\"")])
+        .await;
+    assert_problem(&stale, ProblemKind::VersionMismatch);
+    assert_eq!(stale.body["current_version"], 1);
+
+    let bad_reason = app
+        .call(
+            Method::POST,
+            &path,
+            key,
+            Some(json!({"reason": 5, "why": 1})),
+        )
+        .await;
+    assert_problem(&bad_reason, ProblemKind::Validation);
+    assert_eq!(bad_reason.body["errors"].as_array().unwrap().len(), 2);
+
+    let cancelled = app
+        .call_with(
+            Method::POST,
+            &path,
+            key,
+            Some(json!({"reason": "changed mind"})),
+            &[("if-match", "\"v1\"")],
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{:#}", cancelled.body);
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert_eq!(cancelled.body["version"], 2);
+    assert_eq!(cancelled.headers["etag"], "\"v2\"");
+
+    let again = app.call(Method::POST, &path, key, None).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(
+        again.body["version"], 2,
+        "a repeated cancel changes nothing"
+    );
+
+    let events = app
+        .call(
+            Method::GET,
+            &format!("/v1/orders/{id}/events?after=1"),
+            key,
+            None,
+        )
+        .await;
+    let list = events.body["events"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["kind"], "order.cancelled");
+    assert_eq!(list[0]["payload"]["reason"], "changed mind");
+    assert_eq!(list[0]["payload"]["from"], "accepted");
+    assert_eq!(events.body["next_after"], 2);
+
+    let unknown_action = app
+        .call(Method::POST, &format!("/v1/orders/{id}:explode"), key, None)
+        .await;
+    assert_problem(&unknown_action, ProblemKind::NotFound);
+}
+
+async fn listing_pages_with_cursor_and_filters(app: TestApp) {
+    let key = Some(app.tenant_key.as_str());
+    let mut numbers = Vec::new();
+    for index in 0..7 {
+        let number = format!("L-{index}");
+        assert_eq!(app.create(order(&number)).await.status, StatusCode::CREATED);
+        numbers.push(number);
+    }
+    let mut seen = Vec::new();
+    let mut path = "/v1/orders?limit=3".to_owned();
+    loop {
+        let page = app.call(Method::GET, &path, key, None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        for order in page.body["orders"].as_array().unwrap() {
+            seen.push(order["client_order_number"].as_str().unwrap().to_owned());
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/v1/orders?limit=3&cursor={cursor}"),
+            None => break,
+        }
+    }
+    numbers.reverse();
+    assert_eq!(seen, numbers, "newest first, each once");
+
+    let filtered = app
+        .call(
+            Method::GET,
+            "/v1/orders?client_order_number=L-3&status=accepted",
+            key,
+            None,
+        )
+        .await;
+    assert_eq!(filtered.body["orders"].as_array().unwrap().len(), 1);
+    let none = app
+        .call(Method::GET, "/v1/orders?status=delivered", key, None)
+        .await;
+    assert_eq!(none.body["orders"], json!([]));
+    let window = app
+        .call(
+            Method::GET,
+            "/v1/orders?created_from=2000-01-01T00:00:00Z&created_to=2100-01-01T00:00:00%2B03:00",
+            key,
+            None,
+        )
+        .await;
+    assert_eq!(window.body["orders"].as_array().unwrap().len(), 7);
+
+    for bad in [
+        "status=lost_in_space",
+        "limit=0",
+        "limit=501",
+        "cursor=%%%",
+        "created_from=yesterday",
+        "colour=red",
+    ] {
+        let answer = app
+            .call(Method::GET, &format!("/v1/orders?{bad}"), key, None)
+            .await;
+        assert_problem(&answer, ProblemKind::BadRequest);
+        assert_eq!(answer.body["errors"].as_array().unwrap().len(), 1, "{bad}");
+    }
+}
+
+async fn duplicate_client_order_number_names_the_existing_order(app: TestApp) {
+    let first = app.create(order("D-1")).await;
+    let second = app.create(order("D-1")).await;
+    assert_problem(&second, ProblemKind::DuplicateOrder);
+    assert_eq!(second.body["existing_order_id"], first.body["id"]);
+    assert_eq!(order_count(&app).await, 1);
+}
+
+async fn admin_manages_tenants_and_keys(app: TestApp) {
+    let operator = Some(app.operator_key.as_str());
+    let created = app
+        .call(
+            Method::POST,
+            "/v1/admin/tenants",
+            operator,
+            Some(json!({"name": "Маркет"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:#}", created.body);
+    let tenant_id = created.body["tenant"]["id"].as_str().unwrap().to_owned();
+    let first_key = created.body["api_key"].as_str().unwrap().to_owned();
+    assert!(first_key.starts_with("okno_t_"));
+
+    let taken = app
+        .call(
+            Method::POST,
+            "/v1/admin/tenants",
+            operator,
+            Some(json!({"name": "Маркет"})),
+        )
+        .await;
+    assert_problem(&taken, ProblemKind::Conflict);
+    let nameless = app
+        .call(Method::POST, "/v1/admin/tenants", operator, Some(json!({})))
+        .await;
+    assert_problem(&nameless, ProblemKind::Validation);
+
+    let issued = app
+        .call(
+            Method::POST,
+            &format!("/v1/admin/tenants/{tenant_id}/keys"),
+            operator,
+            Some(json!({"label": "rotation"})),
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED);
+    let second_key = issued.body["api_key"].as_str().unwrap().to_owned();
+    let keys = app
+        .call(
+            Method::GET,
+            &format!("/v1/admin/tenants/{tenant_id}/keys"),
+            operator,
+            None,
+        )
+        .await;
+    assert_eq!(keys.body.as_array().unwrap().len(), 2);
+    assert!(
+        !keys.body.to_string().contains(&second_key),
+        "listings never show secrets"
+    );
+
+    // Rotation: revoke the first key, the second goes on working.
+    let first_id = keys.body[0]["id"].as_str().unwrap();
+    let revoked = app
+        .call(
+            Method::DELETE,
+            &format!("/v1/admin/keys/{first_id}"),
+            operator,
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    let old = app
+        .call(Method::GET, "/v1/orders", Some(&first_key), None)
+        .await;
+    assert_problem(&old, ProblemKind::Unauthenticated);
+    let new = app
+        .call(Method::GET, "/v1/orders", Some(&second_key), None)
+        .await;
+    assert_eq!(new.status, StatusCode::OK);
+
+    let tenants = app
+        .call(Method::GET, "/v1/admin/tenants", operator, None)
+        .await;
+    assert_eq!(tenants.body.as_array().unwrap().len(), 3);
+    let missing = app
+        .call(
+            Method::DELETE,
+            &format!("/v1/admin/keys/{}", okno_model::ApiKeyId::new()),
+            operator,
+            None,
+        )
+        .await;
+    assert_problem(&missing, ProblemKind::NotFound);
+}
+
+async fn system_endpoints_answer(app: TestApp) {
+    assert_eq!(
+        app.call(Method::GET, "/healthz", None, None).await.status,
+        StatusCode::OK
+    );
+    let ready = app.call(Method::GET, "/readyz", None, None).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert!(["sqlite", "postgres"].contains(&ready.body["store"].as_str().unwrap()));
+
+    app.create(order("M-1")).await;
+    let metrics = app.call(Method::GET, "/metrics", None, None).await;
+    let text = metrics.body.as_str().unwrap();
+    assert!(text.contains("okno_orders_created_total 1"), "{text}");
+    assert!(
+        text.contains(
+            "okno_http_requests_total{method=\"POST\",route=\"/v1/orders\",status=\"201\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("okno_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+
+    let openapi = app.call(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(openapi.body["openapi"], "3.1.0");
+    for path in [
+        "/v1/orders",
+        "/v1/orders/{id}",
+        "/v1/orders/{id}:cancel",
+        "/v1/orders/{id}/events",
+    ] {
+        assert!(openapi.body["paths"][path].is_object(), "{path} documented");
+    }
+    let docs = app.call(Method::GET, "/docs/", None, None).await;
+    assert_eq!(docs.status, StatusCode::OK);
+    assert!(
+        docs.body.as_str().unwrap().contains("swagger"),
+        "offline API browser"
+    );
+
+    let schema = app
+        .call(Method::GET, "/schemas/order.json", None, None)
+        .await;
+    assert_eq!(
+        schema.body["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert!(
+        schema.body["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("recipient"))
+    );
+    assert!(schema.body["$defs"]["Parcel"].is_object());
+    assert!(
+        !schema.body.to_string().contains("#/components/"),
+        "refs are local"
+    );
+
+    for kind in ProblemKind::ALL {
+        let page = app
+            .call(
+                Method::GET,
+                &format!("/problems/{}", kind.slug()),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", kind.slug());
+    }
+    let nowhere = app.call(Method::GET, "/v2/nothing", None, None).await;
+    assert_problem(&nowhere, ProblemKind::NotFound);
+}
