@@ -222,14 +222,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot open {url}"))?;
             let oms = Oms::new(store);
             let (tenant, tenant_key, operator_key) = demo::prepare(&oms).await?;
-            let banner = demo_banner(
-                &listen,
-                &url,
-                &tenant,
-                tenant_key.expose(),
-                operator_key.expose(),
-            );
-            serve(oms, &listen, &config, Some(banner)).await?;
+            let banner = move |address: std::net::SocketAddr| {
+                demo_banner(
+                    address,
+                    &url,
+                    &tenant,
+                    tenant_key.expose(),
+                    operator_key.expose(),
+                )
+            };
+            serve(oms, &listen, &config, Some(Box::new(banner))).await?;
         }
         Command::Migrate => {
             let store = open_store(&config).await?;
@@ -378,13 +380,13 @@ fn tempfile_folder() -> anyhow::Result<PathBuf> {
 }
 
 fn demo_banner(
-    listen: &str,
+    address: std::net::SocketAddr,
     url: &str,
     tenant: &okno_store::Tenant,
     tenant_key: &str,
     operator_key: &str,
 ) -> String {
-    let base = format!("http://{listen}");
+    let base = format!("http://{address}");
     format!(
         "\n  okno demo is running on {url}\n\n\
          \x20 API browser     {base}/docs\n\
@@ -400,11 +402,14 @@ fn demo_banner(
     )
 }
 
+/// What the server prints once it knows its address.
+type Banner = Box<dyn FnOnce(std::net::SocketAddr) -> String + Send>;
+
 async fn serve(
     oms: Oms,
     listen: &str,
     config: &Config,
-    banner: Option<String>,
+    banner: Option<Banner>,
 ) -> anyhow::Result<()> {
     let api_config = okno_api::ApiConfig {
         body_bytes_max: config.body_bytes_max,
@@ -416,7 +421,7 @@ async fn serve(
     let address = listener.local_addr()?;
     tokio::spawn(purge_idempotency_hourly(oms));
     match banner {
-        Some(banner) => println!("{banner}"),
+        Some(banner) => println!("{}", banner(address)),
         None => println!("okno listening on http://{address}"),
     }
     tracing::info!(%address, "serving");

@@ -1,0 +1,401 @@
+//! The `okno` binary end to end, over real sockets: the server killed with SIGKILL mid-load
+//! loses no acknowledged order; the demo serves its data; the import reports bad rows and keeps
+//! the good ones. Runs on SQLite and, when configured, PostgreSQL.
+
+// Test helpers outside #[test] functions may unwrap: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
+use okno_model::{OrderId, TenantId};
+use okno_store::testing::TestDatabase;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const OKNO: &str = env!("CARGO_BIN_EXE_okno");
+
+fn okno(database_url: &str, arguments: &[&str]) -> std::process::Output {
+    Command::new(OKNO)
+        .arg("--database-url")
+        .arg(database_url)
+        .args(arguments)
+        .env_remove("OKNO_CONFIG")
+        .output()
+        .unwrap()
+}
+
+/// Creates a tenant through the CLI; returns its id and key as printed.
+fn create_tenant(database_url: &str, name: &str) -> (TenantId, String) {
+    let output = okno(database_url, &["tenant", "create", name]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let id = stdout
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let key = stdout
+        .split_whitespace()
+        .find(|word| word.starts_with("okno_t_"))
+        .unwrap();
+    (id, key.to_owned())
+}
+
+/// A server process and the address it printed.
+struct Server {
+    child: Child,
+    base: String,
+    printed: String,
+}
+
+impl Server {
+    fn start(command: &mut Command, marker: &str) -> Server {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let mut printed = String::new();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("the server prints its address")
+                .unwrap();
+            printed.push_str(&line);
+            printed.push('\n');
+            if let Some(at) = line.find(marker) {
+                let rest = &line[at + marker.len()..];
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_owned();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        let banner = Arc::new(Mutex::new(printed));
+        let sink = Arc::clone(&banner);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&line);
+            }
+        });
+        let printed = banner.lock().unwrap().clone();
+        Server {
+            child,
+            base,
+            printed,
+        }
+    }
+
+    fn serve(database_url: &str) -> Server {
+        let mut command = Command::new(OKNO);
+        command
+            .args([
+                "--database-url",
+                database_url,
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .env_remove("OKNO_CONFIG");
+        Server::start(&mut command, "listening on ")
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap(); // SIGKILL on Unix.
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn order(number: &str) -> Value {
+    json!({
+        "client_order_number": number,
+        "recipient": {"surname": "Петрова", "given_name": "Анна",
+                      "address": {"raw": "Саратов Московская 12-34", "place": "г Саратов"}},
+        "parcels": [{"mass_grams": 850, "mail_type": "POSTAL_PARCEL", "mail_category": "ORDINARY"}]
+    })
+}
+
+async fn wait_healthy(client: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(response) = client.get(format!("{base}/readyz")).send().await {
+            if response.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{base} never became ready");
+}
+
+/// Goal: every order answered 201 survives a SIGKILL of the server. Method: 32 clients create
+/// orders as fast as they can; once 300 are acknowledged the server gets SIGKILL; the database
+/// is opened afresh and every acknowledged id must be there with its creation event; then a new
+/// server starts on the same database and serves them.
+async fn acknowledged_orders_survive_sigkill(database: &TestDatabase) {
+    let url = database.url().to_owned();
+    let (tenant_id, key) = create_tenant(&url, "crash");
+    let server = Server::serve(&url);
+    let base = server.base.clone();
+    let client = reqwest::Client::new();
+    wait_healthy(&client, &base).await;
+
+    let acknowledged: Arc<Mutex<Vec<OrderId>>> = Arc::default();
+    let mut clients = Vec::new();
+    for worker in 0..32 {
+        let (client, base, key, acknowledged) = (
+            client.clone(),
+            base.clone(),
+            key.clone(),
+            Arc::clone(&acknowledged),
+        );
+        clients.push(tokio::spawn(async move {
+            for sequence in 0.. {
+                let sent = client
+                    .post(format!("{base}/v1/orders"))
+                    .bearer_auth(&key)
+                    .json(&order(&format!("K-{worker}-{sequence}")))
+                    .send()
+                    .await;
+                let Ok(response) = sent else { break };
+                if response.status().as_u16() != 201 {
+                    break;
+                }
+                let Ok(body) = response.json::<Value>().await else {
+                    break;
+                };
+                let id = body["id"].as_str().unwrap().parse().unwrap();
+                acknowledged.lock().unwrap().push(id);
+            }
+        }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acknowledged.lock().unwrap().len() < 300 {
+        assert!(
+            Instant::now() < deadline,
+            "the server acknowledged too few orders"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+
+    let store = database.open().await.unwrap();
+    for id in &acknowledged {
+        let stored = store.order(tenant_id, *id).await.unwrap();
+        assert!(stored.is_some(), "order {id} was acknowledged but is lost");
+        let events = store.order_events(tenant_id, *id, 0, 10).await.unwrap();
+        assert_eq!(events.len(), 1, "order {id} has its creation event");
+    }
+    let stored_total = store.count_orders(tenant_id).await.unwrap();
+    assert!(stored_total >= acknowledged.len() as u64);
+    drop(store);
+
+    let restarted = Server::serve(&url);
+    wait_healthy(&client, &restarted.base).await;
+    let first = acknowledged[0];
+    let response = client
+        .get(format!("{}/v1/orders/{first}", restarted.base))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_acknowledged_orders_survive_sigkill() {
+    acknowledged_orders_survive_sigkill(&TestDatabase::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_acknowledged_orders_survive_sigkill() {
+    if let Some(database) = TestDatabase::postgres().await {
+        acknowledged_orders_survive_sigkill(&database).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_serves_its_orders_with_the_printed_key() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut command = Command::new(OKNO);
+    command
+        .args(["demo", "--listen", "127.0.0.1:0", "--dir"])
+        .arg(folder.path())
+        .env_remove("OKNO_CONFIG");
+    // The demo prints its URLs and keys; the last line read is the operator key.
+    let server = Server::start(&mut command, "operator key:");
+    let base = server
+        .printed
+        .split_whitespace()
+        .find(|word| word.ends_with("/docs"))
+        .unwrap()
+        .trim_end_matches("/docs")
+        .to_owned();
+    let client = reqwest::Client::new();
+    wait_healthy(&client, &base).await;
+    let key = server
+        .printed
+        .split_whitespace()
+        .find(|word| word.starts_with("okno_t_"))
+        .unwrap()
+        .to_owned();
+    let page: Value = client
+        .get(format!("{base}/v1/orders"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let orders = page["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 8);
+    let cancelled = orders
+        .iter()
+        .filter(|order| order["status"] == "cancelled")
+        .count();
+    assert_eq!(cancelled, 1);
+    let docs = client.get(format!("{base}/docs/")).send().await.unwrap();
+    assert_eq!(docs.status().as_u16(), 200);
+    drop(server);
+}
+
+#[test]
+fn import_keeps_good_rows_and_reports_bad_ones_by_line_and_column() {
+    let database = TestDatabase::sqlite();
+    let url = database.url();
+    let (_, _) = create_tenant(url, "importer");
+    let folder = tempfile::tempdir().unwrap();
+
+    let csv = folder.path().join("orders.csv");
+    std::fs::write(
+        &csv,
+        "\u{feff}client_order_number;recipient_surname;recipient_address;mass_grams;mail_type;mail_category;services\n\
+         C-1;Иванов;г Москва, ул Тверская 7;1200;POSTAL_PARCEL;ORDINARY;sms_notice|fragile\n\
+         C-2;Петров;г Тула;-5;POSTAL_PARCEL;ORDINARY;\n\
+         C-3;Сидоров;г Омск;700;PIGEON;ORDINARY;\n\
+         C-1;Дубль;г Москва;100;POSTAL_PARCEL;ORDINARY;\n\
+         C-4;Орлова;г Казань;abc;ONLINE_PARCEL;ORDINARY;\n\
+         C-5;Белова;г Пермь;300;ONLINE_PARCEL;ORDINARY;\n",
+    )
+    .unwrap();
+    let output = okno(
+        url,
+        &[
+            "orders",
+            "import",
+            csv.to_str().unwrap(),
+            "--tenant",
+            "importer",
+        ],
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "rejected rows make the exit code 1\n{stdout}"
+    );
+    assert!(
+        stdout.contains("imported 2 order(s), rejected 4 row(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 3: column mass_grams: must be between 1 and"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 4: column mail_type: unknown value \"PIGEON\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 5: client order number \"C-1\" is already used"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("line 6: column mass_grams: must be a whole number"),
+        "{stdout}"
+    );
+
+    let jsonl = folder.path().join("orders.jsonl");
+    let lines = [
+        order("J-1").to_string(),
+        String::new(),
+        "{not json".to_owned(),
+        order("J-2").to_string(),
+    ];
+    std::fs::write(&jsonl, lines.join("\n")).unwrap();
+    let output = okno(
+        url,
+        &[
+            "orders",
+            "import",
+            jsonl.to_str().unwrap(),
+            "--tenant",
+            "importer",
+        ],
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("imported 2 order(s), rejected 1 row(s)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("line 3: malformed JSON"), "{stdout}");
+
+    let unknown = folder.path().join("unknown.csv");
+    std::fs::write(&unknown, "client_order_number,weight\nX,1\n").unwrap();
+    let output = okno(
+        url,
+        &[
+            "orders",
+            "import",
+            unknown.to_str().unwrap(),
+            "--tenant",
+            "importer",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("unknown column(s) weight"), "{stderr}");
+
+    let missing = okno(
+        url,
+        &[
+            "orders",
+            "import",
+            jsonl.to_str().unwrap(),
+            "--tenant",
+            "nobody",
+        ],
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        String::from_utf8(missing.stderr)
+            .unwrap()
+            .contains("tenant \"nobody\" not found")
+    );
+}
