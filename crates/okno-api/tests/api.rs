@@ -292,6 +292,32 @@ async fn malformed_and_unsupported_and_oversized_bodies(app: TestApp) {
         .unwrap();
     assert_problem(&app.send(request).await, ProblemKind::UnsupportedMediaType);
 
+    // Hostile nesting is refused by the JSON reader's depth limit, not by a stack overflow.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let request = Request::post("/v1/orders")
+        .header("authorization", format!("Bearer {}", app.tenant_key))
+        .header("content-type", "application/json")
+        .body(Body::from(deep))
+        .unwrap();
+    let nested = app.send(request).await;
+    assert_problem(&nested, ProblemKind::PayloadTooLarge);
+    let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
+    let request = Request::post("/v1/orders")
+        .header("authorization", format!("Bearer {}", app.tenant_key))
+        .header("content-type", "application/json")
+        .body(Body::from(deep))
+        .unwrap();
+    let nested = app.send(request).await;
+    assert_problem(&nested, ProblemKind::MalformedJson);
+    assert!(
+        nested.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("recursion limit"),
+        "{:#}",
+        nested.body
+    );
+
     let mut huge = order("A-1");
     huge["comment"] = json!("я".repeat(SMALL_BODY_LIMIT));
     let oversized = app.create(huge).await;

@@ -110,10 +110,10 @@ ready_to_ship Cancel -> cancelled
 handed_over MarkInTransit -> in_transit
 handed_over Deliver -> delivered
 handed_over Return -> returned
-in_transit MarkInTransit -> unchanged
+in_transit MarkInTransit unchanged
 in_transit Deliver -> delivered
 in_transit Return -> returned
-cancelled Cancel -> unchanged";
+cancelled Cancel unchanged";
         assert_eq!(lines.join("\n"), expected);
     }
 

@@ -285,6 +285,17 @@ impl Oms {
                 self.replay_after_race(tenant_id, idempotency.as_ref())
                     .await
             }
+            // A concurrent retry with the same key may trip over the order number before the
+            // key (the database decides which constraint it checks first): if the key is
+            // stored now, this was that retry, and it gets the stored answer.
+            Err(error @ StoreError::DuplicateClientOrderNumber { .. }) => {
+                if let Some(request) = &idempotency
+                    && let Some(reply) = self.replay(tenant_id, request).await?
+                {
+                    return Ok(reply);
+                }
+                Err(error.into())
+            }
             Err(error) => Err(error.into()),
         }
     }

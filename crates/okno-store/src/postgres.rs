@@ -157,19 +157,30 @@ async fn insert_event(
     Ok(())
 }
 
-async fn insert_order(
-    transaction: &mut Transaction<'_, Postgres>,
-    write: &OrderWrite,
-) -> StoreResult<()> {
+/// Inserts a new order, its first event and the idempotent response in **one statement**
+/// (data-modifying CTEs): one round trip, atomic on its own, so a lone create needs no
+/// explicit transaction. Which constraint failed tells what went wrong.
+async fn insert_order<'e, E>(executor: E, write: &OrderWrite) -> StoreResult<()>
+where
+    E: sqlx::Executor<'e, Database = Postgres>,
+{
     let order = &write.order;
     assert_eq!(order.version, 1, "a new order starts at version 1");
-    if let Some(record) = &write.idempotency {
-        insert_idempotency(transaction, record).await?;
-    }
+    let event = event_of(write);
+    let idempotency = write.idempotency.as_ref();
     let inserted = sqlx::query(
-        "INSERT INTO orders (id, tenant_id, client_order_number, status, priority, deadline_utc,
-             version, created_at, updated_at, body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "WITH idempotency AS (
+             INSERT INTO idempotency_keys (tenant_id, key, request_hash, status, body, created_at)
+             SELECT $2, $11::text, $12::text, $13::int4, $14::text, $8
+             WHERE $11::text IS NOT NULL
+         ), created AS (
+             INSERT INTO orders (id, tenant_id, client_order_number, status, priority,
+                 deadline_utc, version, created_at, updated_at, body)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             RETURNING id
+         )
+         INSERT INTO order_events (order_id, tenant_id, sequence, kind, actor, at, payload)
+         SELECT id, $2, $7, $15, $16, $9, $17 FROM created",
     )
     .bind(order.id.as_uuid())
     .bind(order.tenant_id.as_uuid())
@@ -181,19 +192,29 @@ async fn insert_order(
     .bind(order.created_at)
     .bind(order.updated_at)
     .bind(Json(order))
-    .execute(&mut **transaction)
+    .bind(idempotency.map(|record| record.key.as_str()))
+    .bind(idempotency.map(|record| record.request_hash.as_str()))
+    .bind(idempotency.map(|record| i32::from(record.status)))
+    .bind(idempotency.map(|record| record.body.as_str()))
+    .bind(event.kind.as_str())
+    .bind(&event.actor.0)
+    .bind(Json(&event.payload))
+    .execute(executor)
     .await;
     match inserted {
-        Ok(_) => insert_event(transaction, write).await,
-        Err(error)
-            if violated_constraint(&error).as_deref() == Some("orders_client_order_number_key") =>
-        {
-            Err(StoreError::DuplicateClientOrderNumber {
+        Ok(_) => Ok(()),
+        Err(error) => match violated_constraint(&error).as_deref() {
+            Some("orders_client_order_number_key") => Err(StoreError::DuplicateClientOrderNumber {
                 number: order.client_order_number.clone(),
                 existing: OrderId::from_uuid(Uuid::nil()),
-            })
-        }
-        Err(error) => Err(backend(error)),
+            }),
+            Some("idempotency_keys_pkey") => Err(StoreError::IdempotencyKeyTaken(
+                idempotency
+                    .map(|record| record.key.clone())
+                    .unwrap_or_default(),
+            )),
+            _ => Err(backend(error)),
+        },
     }
 }
 
@@ -392,13 +413,9 @@ impl Store for PostgresStore {
     }
 
     async fn create_order(&self, write: OrderWrite) -> StoreResult<()> {
-        let mut transaction = self.pool.begin().await.map_err(backend)?;
-        match insert_order(&mut transaction, &write).await {
-            Ok(()) => transaction.commit().await.map_err(backend),
-            Err(error) => {
-                transaction.rollback().await.map_err(backend)?;
-                Err(self.resolve_duplicate(write.order.tenant_id, error).await)
-            }
+        match insert_order(&self.pool, &write).await {
+            Ok(()) => Ok(()),
+            Err(error) => Err(self.resolve_duplicate(write.order.tenant_id, error).await),
         }
     }
 
@@ -410,7 +427,7 @@ impl Store for PostgresStore {
                 .execute(&mut *transaction)
                 .await
                 .map_err(backend)?;
-            let result = insert_order(&mut transaction, write).await;
+            let result = insert_order(&mut *transaction, write).await;
             let end = if result.is_ok() {
                 "RELEASE SAVEPOINT one"
             } else {

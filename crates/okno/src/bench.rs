@@ -212,6 +212,45 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Writes the results as CSV (one row per backend) for the run records.
+pub(crate) fn write_csv(results: &[BenchResult], path: &std::path::Path) -> anyhow::Result<()> {
+    let mut writer =
+        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    writer.write_record([
+        "backend",
+        "orders",
+        "orders_per_second",
+        "p50_ms",
+        "p90_ms",
+        "p99_ms",
+        "p999_ms",
+        "max_ms",
+        "errors",
+        "acknowledged_total",
+        "found_in_store",
+    ])?;
+    for result in results {
+        let [p50, p90, p99, p999, max] = result.latency_ms;
+        writer.write_record([
+            result.label.clone(),
+            result.created.to_string(),
+            format!("{:.1}", result.orders_per_second),
+            format!("{p50:.3}"),
+            format!("{p90:.3}"),
+            format!("{p99:.3}"),
+            format!("{p999:.3}"),
+            format!("{max:.3}"),
+            result.errors.to_string(),
+            result.acknowledged_total.to_string(),
+            result
+                .durable_found
+                .map_or_else(String::new, |found| found.to_string()),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 /// Prints results side by side, with throughput ratios against the first row.
 pub(crate) fn print_table(results: &[BenchResult], options: &BenchOptions) {
     println!(

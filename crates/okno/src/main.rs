@@ -145,6 +145,9 @@ enum BenchCommand {
         /// Warm-up seconds before measuring.
         #[arg(long, default_value_t = 2)]
         warmup: u64,
+        /// Also write the results as CSV to this file.
+        #[arg(long)]
+        csv: Option<PathBuf>,
     },
 }
 
@@ -268,9 +271,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     connections,
                     seconds,
                     warmup,
+                    csv,
                 },
         } => {
-            bench_orders(&databases, connections, seconds, warmup).await?;
+            if connections == 0 || seconds == 0 {
+                bail!("--connections and --seconds must be above 0");
+            }
+            let options = bench::BenchOptions {
+                connections,
+                duration: Duration::from_secs(seconds),
+                warmup: Duration::from_secs(warmup),
+            };
+            bench_orders(&databases, &options, csv.as_deref()).await?;
         }
         Command::Config {
             command: ConfigCommand::Reference,
@@ -343,18 +355,9 @@ async fn key_command(config: &Config, command: KeyCommand) -> anyhow::Result<()>
 
 async fn bench_orders(
     databases: &[String],
-    connections: usize,
-    seconds: u64,
-    warmup: u64,
+    options: &bench::BenchOptions,
+    csv: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
-    if connections == 0 || seconds == 0 {
-        bail!("--connections and --seconds must be above 0");
-    }
-    let options = bench::BenchOptions {
-        connections,
-        duration: Duration::from_secs(seconds),
-        warmup: Duration::from_secs(warmup),
-    };
     let folder = tempfile_folder()?;
     let mut results = Vec::new();
     for (index, database) in databases.iter().enumerate() {
@@ -366,9 +369,12 @@ async fn bench_orders(
         } else {
             database.clone()
         };
-        results.push(bench::run_in_process(&url, &options).await?);
+        results.push(bench::run_in_process(&url, options).await?);
     }
-    bench::print_table(&results, &options);
+    bench::print_table(&results, options);
+    if let Some(path) = csv {
+        bench::write_csv(&results, path)?;
+    }
     let _ = std::fs::remove_dir_all(&folder);
     Ok(())
 }
