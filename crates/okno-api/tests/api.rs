@@ -142,6 +142,16 @@ impl TestApp {
         self.send(request.body(body).unwrap()).await
     }
 
+    /// Posts raw bytes as an order, with the tenant key and a content type.
+    async fn post_raw(&self, content_type: &str, body: impl Into<Body>) -> Answer {
+        let request = Request::post("/v1/orders")
+            .header("authorization", format!("Bearer {}", self.tenant_key))
+            .header("content-type", content_type)
+            .body(body.into())
+            .unwrap();
+        self.send(request).await
+    }
+
     async fn create(&self, body: Value) -> Answer {
         self.call(
             Method::POST,
@@ -271,12 +281,9 @@ async fn invalid_order_lists_every_field_and_stores_nothing(app: TestApp) {
 }
 
 async fn malformed_and_unsupported_and_oversized_bodies(app: TestApp) {
-    let request = Request::post("/v1/orders")
-        .header("authorization", format!("Bearer {}", app.tenant_key))
-        .header("content-type", "application/json")
-        .body(Body::from("{\"client_order_number\": "))
-        .unwrap();
-    let malformed = app.send(request).await;
+    let malformed = app
+        .post_raw("application/json", "{\"client_order_number\": ")
+        .await;
     assert_problem(&malformed, ProblemKind::MalformedJson);
     assert!(
         malformed.body["detail"]
@@ -285,29 +292,15 @@ async fn malformed_and_unsupported_and_oversized_bodies(app: TestApp) {
             .contains("line 1")
     );
 
-    let request = Request::post("/v1/orders")
-        .header("authorization", format!("Bearer {}", app.tenant_key))
-        .header("content-type", "text/xml")
-        .body(Body::from("<order/>"))
-        .unwrap();
-    assert_problem(&app.send(request).await, ProblemKind::UnsupportedMediaType);
+    let answer = app.post_raw("text/xml", "<order/>").await;
+    assert_problem(&answer, ProblemKind::UnsupportedMediaType);
 
     // Hostile nesting is refused by the JSON reader's depth limit, not by a stack overflow.
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let request = Request::post("/v1/orders")
-        .header("authorization", format!("Bearer {}", app.tenant_key))
-        .header("content-type", "application/json")
-        .body(Body::from(deep))
-        .unwrap();
-    let nested = app.send(request).await;
+    let nested = app.post_raw("application/json", deep).await;
     assert_problem(&nested, ProblemKind::PayloadTooLarge);
     let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
-    let request = Request::post("/v1/orders")
-        .header("authorization", format!("Bearer {}", app.tenant_key))
-        .header("content-type", "application/json")
-        .body(Body::from(deep))
-        .unwrap();
-    let nested = app.send(request).await;
+    let nested = app.post_raw("application/json", deep).await;
     assert_problem(&nested, ProblemKind::MalformedJson);
     assert!(
         nested.body["detail"]

@@ -328,15 +328,7 @@ fn parse_list_query(query: &HashMap<String, String>) -> Result<ListQuery, Proble
             "client_order_number" => filter.client_order_number = Some(value.clone()),
             "created_from" => filter.created_from = Some(parse_time(name, value)?),
             "created_to" => filter.created_to = Some(parse_time(name, value)?),
-            "limit" => {
-                filter.limit = value
-                    .parse()
-                    .ok()
-                    .filter(|limit| (1..=PAGE_MAX).contains(limit))
-                    .ok_or_else(|| {
-                        Problem::bad_parameter("limit", format!("must be 1 to {PAGE_MAX}"))
-                    })?;
-            }
+            "limit" => filter.limit = parse_limit(value)?,
             "cursor" => filter.before = Some(decode_cursor(value)?),
             other => {
                 return Err(Problem::bad_parameter(
@@ -348,6 +340,14 @@ fn parse_list_query(query: &HashMap<String, String>) -> Result<ListQuery, Proble
         }
     }
     Ok(ListQuery { filter })
+}
+
+fn parse_limit(value: &str) -> Result<u32, Problem> {
+    value
+        .parse()
+        .ok()
+        .filter(|limit| (1..=PAGE_MAX).contains(limit))
+        .ok_or_else(|| Problem::bad_parameter("limit", format!("must be 1 to {PAGE_MAX}")))
 }
 
 fn encode_cursor(id: OrderId) -> String {
@@ -436,15 +436,7 @@ pub(crate) async fn order_events(
                         Problem::bad_parameter("after", "must be a sequence number (0 or more)")
                     })?;
             }
-            "limit" => {
-                limit = value
-                    .parse()
-                    .ok()
-                    .filter(|limit| (1..=PAGE_MAX).contains(limit))
-                    .ok_or_else(|| {
-                        Problem::bad_parameter("limit", format!("must be 1 to {PAGE_MAX}"))
-                    })?;
-            }
+            "limit" => limit = parse_limit(value)?,
             other => {
                 return Err(Problem::bad_parameter(
                     other,
