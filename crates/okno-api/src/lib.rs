@@ -89,6 +89,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/orders/{id}/events", get(routes::orders::order_events))
         .route(
+            "/v1/participants",
+            post(routes::participants::register).get(routes::participants::list),
+        )
+        .route(
             "/v1/admin/tenants",
             post(routes::admin::create_tenant).get(routes::admin::list_tenants),
         )

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, and the JSON Schema of
 //! the order draft cut out of it (one source for both).
 
-use crate::routes::{admin, orders, system};
+use crate::routes::{admin, orders, participants, system};
 use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -35,6 +35,7 @@ impl Modify for Security {
     paths(
         orders::create_order, orders::get_order, orders::list_orders, orders::order_events,
         orders::cancel_order,
+        participants::register, participants::list,
         admin::create_tenant, admin::list_tenants, admin::create_key, admin::list_keys,
         admin::revoke_key,
         system::healthz, system::readyz, system::metrics,
@@ -43,6 +44,7 @@ impl Modify for Security {
     modifiers(&Security),
     tags(
         (name = "orders", description = "Orders of the key's tenant"),
+        (name = "participants", description = "Customers and executors the tenant works with"),
         (name = "admin", description = "Tenants and keys (operator keys only)"),
         (name = "system", description = "Health and metrics"),
     )

@@ -52,6 +52,7 @@ both!(
     duplicate_client_order_number_names_the_existing_order,
     admin_manages_tenants_and_keys,
     system_endpoints_answer,
+    participants_are_registered_per_tenant,
 );
 
 const SMALL_BODY_LIMIT: usize = 16 * 1024;
@@ -774,4 +775,44 @@ async fn system_endpoints_answer(app: TestApp) {
     }
     let nowhere = app.call(Method::GET, "/v2/nothing", None, None).await;
     assert_problem(&nowhere, ProblemKind::NotFound);
+}
+
+async fn participants_are_registered_per_tenant(app: TestApp) {
+    let key = Some(app.tenant_key.as_str());
+    let movers = json!({"name": "Грузчики 25 этаж", "roles": {"customer": true, "executor": true},
+                        "capabilities": ["carry_to_floor", "delivery"],
+                        "contact": {"organisation": "ООО «Грузчики»", "phone": "+7 900 000-00-00"}});
+    let created = app
+        .call(Method::POST, "/v1/participants", key, Some(movers.clone()))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:#}", created.body);
+    assert_eq!(
+        created.body["roles"],
+        json!({"customer": true, "executor": true})
+    );
+    let again = app
+        .call(Method::POST, "/v1/participants", key, Some(movers))
+        .await;
+    assert_problem(&again, ProblemKind::Conflict);
+    let invalid = app
+        .call(
+            Method::POST,
+            "/v1/participants",
+            key,
+            Some(json!({"name": "x", "roles": {}})),
+        )
+        .await;
+    assert_problem(&invalid, ProblemKind::Validation);
+    assert_eq!(invalid.body["errors"][0]["pointer"], "/roles");
+    let listed = app.call(Method::GET, "/v1/participants", key, None).await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    let theirs = app
+        .call(
+            Method::GET,
+            "/v1/participants",
+            Some(&app.other_tenant_key),
+            None,
+        )
+        .await;
+    assert_eq!(theirs.body, json!([]));
 }

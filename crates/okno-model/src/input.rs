@@ -13,6 +13,7 @@ use crate::OrderStatus;
 use crate::enums::{MailCategory, MailType, Priority, RequestedService, VatRate};
 use crate::ids::{OrderId, ParticipantId, TenantId};
 use crate::order::{Address, AddressKind, Dimensions, Item, Order, Parcel, Party};
+use crate::participant::ParticipantRoles;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -99,6 +100,35 @@ impl OrderDraft {
             created_at: now,
             updated_at: now,
         }
+    }
+}
+
+/// What a client supplies to register a participant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ParticipantDraft {
+    /// Display name, unique per tenant.
+    pub name: String,
+    /// Customer, executor, or both (at least one).
+    pub roles: ParticipantRoles,
+    /// What the participant can do as an executor: lowercase words such as `delivery`,
+    /// `carry_to_floor`.
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    /// Contact details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Party>,
+}
+
+/// Most capabilities of one participant.
+pub const CAPABILITIES_MAX: usize = 50;
+
+/// Reads a participant document. Returns every failing field.
+pub fn parse_participant_draft(document: &Value) -> Result<ParticipantDraft, Vec<FieldError>> {
+    let mut reader = Reader::default();
+    let draft = reader.participant(document);
+    match draft {
+        Some(draft) if reader.errors.is_empty() => Ok(draft),
+        _ => Err(reader.errors),
     }
 }
 
@@ -439,6 +469,71 @@ impl Reader {
             services,
             comment,
         })
+    }
+
+    fn participant(&mut self, document: &Value) -> Option<ParticipantDraft> {
+        let object = self.object(document, "", &["name", "roles", "capabilities", "contact"])?;
+        let name = self.required_text(object, "", "name", 200);
+        let roles = match present(object, "roles") {
+            Some(value) => self.roles(value),
+            None => {
+                self.fail("/roles".to_owned(), "required", "is required");
+                None
+            }
+        };
+        let capabilities = self.capabilities(object);
+        let contact = match present(object, "contact") {
+            Some(value) => self.party(value, "/contact", false),
+            None => None,
+        };
+        Some(ParticipantDraft {
+            name: name?,
+            roles: roles?,
+            capabilities,
+            contact,
+        })
+    }
+
+    fn roles(&mut self, value: &Value) -> Option<ParticipantRoles> {
+        let object = self.object(value, "/roles", &["customer", "executor"])?;
+        let roles = ParticipantRoles {
+            customer: self.boolean(object, "/roles", "customer").unwrap_or(false),
+            executor: self.boolean(object, "/roles", "executor").unwrap_or(false),
+        };
+        if !roles.customer && !roles.executor {
+            self.fail(
+                "/roles".to_owned(),
+                "required",
+                "a participant is a customer, an executor, or both",
+            );
+        }
+        Some(roles)
+    }
+
+    fn capabilities(&mut self, object: &Map<String, Value>) -> Vec<String> {
+        let Some(elements) = self.array(object, "", "capabilities", CAPABILITIES_MAX) else {
+            return Vec::new();
+        };
+        let mut capabilities = Vec::new();
+        for (index, value) in elements.iter().enumerate() {
+            let valid = value.as_str().filter(|text| {
+                (1..=64).contains(&text.len())
+                    && text
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            });
+            match valid {
+                Some(text) => capabilities.push(text.to_owned()),
+                None => self.fail(
+                    format!("/capabilities/{index}"),
+                    "format",
+                    "must be a word of 1 to 64 lowercase letters, digits or underscores",
+                ),
+            }
+        }
+        capabilities.sort();
+        capabilities.dedup();
+        capabilities
     }
 
     fn deadline(&mut self, object: &Map<String, Value>) -> Option<DateTime<FixedOffset>> {
@@ -877,6 +972,24 @@ mod tests {
             document,
             &[("/parcels/0/declared_value_kopecks", "required")],
         );
+    }
+
+    #[test]
+    fn participants_need_a_name_and_a_role() {
+        let draft = parse_participant_draft(&json!({
+            "name": "Movers", "roles": {"executor": true},
+            "capabilities": ["carry_to_floor", "delivery", "delivery"],
+            "contact": {"organisation": "ООО Грузчики", "phone": "+7 900 000-00-00"}
+        }))
+        .unwrap();
+        assert_eq!(draft.capabilities, vec!["carry_to_floor", "delivery"]);
+        assert!(draft.roles.executor && !draft.roles.customer);
+        let errors = parse_participant_draft(&json!({
+            "roles": {"customer": false}, "capabilities": ["Carry To Floor"]
+        }))
+        .unwrap_err();
+        let pointers: Vec<&str> = errors.iter().map(|error| error.pointer.as_str()).collect();
+        assert_eq!(pointers, vec!["/name", "/roles", "/capabilities/0"]);
     }
 
     #[test]

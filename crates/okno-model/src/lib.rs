@@ -20,6 +20,8 @@ pub mod participant;
 pub use enums::{MailCategory, MailType, OrderStatus, Priority, RequestedService, VatRate};
 pub use event::{Actor, EventKind, OrderEvent};
 pub use ids::{ApiKeyId, OrderId, ParticipantId, TenantId};
-pub use input::{FieldError, OrderDraft, parse_order_draft};
+pub use input::{
+    FieldError, OrderDraft, ParticipantDraft, parse_order_draft, parse_participant_draft,
+};
 pub use order::{Address, AddressKind, Dimensions, Item, Order, Parcel, Party};
 pub use participant::{Participant, ParticipantRoles};

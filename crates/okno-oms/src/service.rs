@@ -11,8 +11,8 @@ use crate::keys::{Principal, SecretKey, hash_secret};
 use crate::lifecycle::{OrderCommand, Transition, transition};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use okno_model::{
-    Actor, ApiKeyId, EventKind, Order, OrderEvent, OrderId, Participant, TenantId,
-    parse_order_draft,
+    Actor, ApiKeyId, EventKind, Order, OrderEvent, OrderId, Participant, ParticipantId, TenantId,
+    parse_order_draft, parse_participant_draft,
 };
 use okno_store::{
     ApiKeyRecord, IdempotencyRecord, KeyRole, NewEvent, OrderFilter, OrderWrite, Store, StoreError,
@@ -482,9 +482,29 @@ impl Oms {
         Ok(reply)
     }
 
-    /// Registers a participant.
-    pub async fn create_participant(&self, participant: &Participant) -> Result<(), OmsError> {
-        Ok(self.store.create_participant(participant).await?)
+    /// Registers a participant from a client's document.
+    pub async fn register_participant(
+        &self,
+        tenant_id: TenantId,
+        document: &Value,
+    ) -> Result<Participant, OmsError> {
+        let draft = parse_participant_draft(document).map_err(OmsError::Invalid)?;
+        let participant = Participant {
+            id: ParticipantId::new(),
+            tenant_id,
+            name: draft.name,
+            roles: draft.roles,
+            capabilities: draft.capabilities,
+            contact: draft.contact,
+            created_at: now(),
+        };
+        self.store.create_participant(&participant).await?;
+        Ok(participant)
+    }
+
+    /// A tenant's participants by name.
+    pub async fn participants(&self, tenant_id: TenantId) -> Result<Vec<Participant>, OmsError> {
+        Ok(self.store.participants(tenant_id).await?)
     }
 
     /// Deletes idempotency records older than the retention; returns how many.

@@ -3,4 +3,5 @@
 
 pub(crate) mod admin;
 pub(crate) mod orders;
+pub(crate) mod participants;
 pub(crate) mod system;
