@@ -171,7 +171,7 @@ where
     let inserted = sqlx::query(
         "WITH idempotency AS (
              INSERT INTO idempotency_keys (tenant_id, key, request_hash, status, body, created_at)
-             SELECT $2, $11::text, $12::text, $13::int4, $14::text, $8
+             SELECT $2, $11::text, $12::text, $13::int4, $14::text, $18::timestamptz
              WHERE $11::text IS NOT NULL
          ), created AS (
              INSERT INTO orders (id, tenant_id, client_order_number, status, priority,
@@ -199,6 +199,7 @@ where
     .bind(event.kind.as_str())
     .bind(&event.actor.0)
     .bind(Json(&event.payload))
+    .bind(idempotency.map(|record| record.created_at))
     .execute(executor)
     .await;
     match inserted {
