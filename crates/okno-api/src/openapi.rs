@@ -72,6 +72,37 @@ fn rewrite_refs(value: &mut Value) {
     }
 }
 
+fn collect_refs(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(object) => {
+            if let Some(Value::String(reference)) = object.get("$ref") {
+                let name = reference.rsplit('/').next().unwrap_or_default();
+                found.push(name.to_owned());
+            }
+            object.values().for_each(|inner| collect_refs(inner, found));
+        }
+        Value::Array(elements) => elements.iter().for_each(|inner| collect_refs(inner, found)),
+        _ => {}
+    }
+}
+
+/// The definitions `root` refers to, directly or through each other.
+fn reachable(root: &Value, definitions: &Map<String, Value>) -> Map<String, Value> {
+    let mut kept = Map::new();
+    let mut pending = Vec::new();
+    collect_refs(root, &mut pending);
+    while let Some(name) = pending.pop() {
+        if kept.contains_key(&name) {
+            continue;
+        }
+        if let Some(definition) = definitions.get(&name) {
+            collect_refs(definition, &mut pending);
+            kept.insert(name, definition.clone());
+        }
+    }
+    kept
+}
+
 /// A standalone JSON Schema (2020-12) of the order draft, with its parts under `$defs`.
 pub fn order_draft_schema() -> Value {
     let openapi = serde_json::to_value(document()).unwrap_or(Value::Null);
@@ -82,7 +113,7 @@ pub fn order_draft_schema() -> Value {
     definitions.remove("Problem");
     let mut root = definitions.remove("OrderDraft").unwrap_or(Value::Null);
     rewrite_refs(&mut root);
-    let mut definitions = Value::Object(definitions);
+    let mut definitions = Value::Object(reachable(&root, &definitions));
     rewrite_refs(&mut definitions);
     let mut schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",

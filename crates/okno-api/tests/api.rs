@@ -816,3 +816,15 @@ async fn participants_are_registered_per_tenant(app: TestApp) {
         .await;
     assert_eq!(theirs.body, json!([]));
 }
+
+/// Analysts read the committed schema in `docs/`; it must be the one the server publishes.
+#[test]
+fn committed_order_schema_is_current() {
+    let committed = include_str!("../../../docs/order.schema.json");
+    let committed: Value = serde_json::from_str(committed).unwrap();
+    assert_eq!(
+        committed,
+        okno_api::openapi::order_draft_schema(),
+        "docs/order.schema.json is stale: run `okno schema > docs/order.schema.json`"
+    );
+}

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! wire_enum {
     (
         $(#[$doc:meta])*
-        $name:ident, { $( $(#[$vdoc:meta])* $variant:ident = $wire:literal ),+ $(,)? }
+        $name:ident, { $( $(#[$vdoc:meta])* $variant:ident = $wire:tt ),+ $(,)? }
     ) => {
         $(#[$doc])*
         #[derive(

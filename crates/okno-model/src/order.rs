@@ -103,7 +103,8 @@ pub struct Address {
     /// Kind of address.
     #[serde(default)]
     pub kind: AddressKind,
-    /// ISO 3166-1 alpha-2 country code.
+    /// ISO 3166-1 alpha-2 country code (default `RU`).
+    #[serde(default = "russia")]
     pub country: String,
     /// Postcode (six digits in Russia).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -141,6 +142,10 @@ pub struct Address {
     /// Office.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub office: Option<String>,
+}
+
+fn russia() -> String {
+    "RU".to_owned()
 }
 
 /// Outer dimensions of a parcel in millimetres.
