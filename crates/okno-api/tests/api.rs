@@ -791,9 +791,35 @@ async fn participants_are_registered_per_tenant(app: TestApp) {
         json!({"customer": true, "executor": true})
     );
     let again = app
-        .call(Method::POST, "/v1/participants", key, Some(movers))
+        .call(Method::POST, "/v1/participants", key, Some(movers.clone()))
         .await;
     assert_problem(&again, ProblemKind::Conflict);
+    // With an idempotency key, a retry gets the first answer instead of a conflict.
+    let mut couriers = movers;
+    couriers["name"] = json!("Курьеры");
+    let headers = [("idempotency-key", "p-1")];
+    let first = app
+        .call_with(
+            Method::POST,
+            "/v1/participants",
+            key,
+            Some(couriers.clone()),
+            &headers,
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let retry = app
+        .call_with(
+            Method::POST,
+            "/v1/participants",
+            key,
+            Some(couriers),
+            &headers,
+        )
+        .await;
+    assert_eq!(retry.status, StatusCode::CREATED);
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+    assert_eq!(retry.body, first.body);
     let invalid = app
         .call(
             Method::POST,
@@ -805,7 +831,7 @@ async fn participants_are_registered_per_tenant(app: TestApp) {
     assert_problem(&invalid, ProblemKind::Validation);
     assert_eq!(invalid.body["errors"][0]["pointer"], "/roles");
     let listed = app.call(Method::GET, "/v1/participants", key, None).await;
-    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    assert_eq!(listed.body.as_array().unwrap().len(), 2);
     let theirs = app
         .call(
             Method::GET,

@@ -482,13 +482,20 @@ impl Oms {
         Ok(reply)
     }
 
-    /// Registers a participant from a client's document.
+    /// Registers a participant from a client's document; the reply body is the participant.
     pub async fn register_participant(
         &self,
         tenant_id: TenantId,
         document: &Value,
-    ) -> Result<Participant, OmsError> {
+        idempotency: Option<IdempotencyRequest>,
+    ) -> Result<Reply, OmsError> {
+        if let Some(request) = &idempotency
+            && let Some(reply) = self.replay(tenant_id, request).await?
+        {
+            return Ok(reply);
+        }
         let draft = parse_participant_draft(document).map_err(OmsError::Invalid)?;
+        let at = now();
         let participant = Participant {
             id: ParticipantId::new(),
             tenant_id,
@@ -496,10 +503,28 @@ impl Oms {
             roles: draft.roles,
             capabilities: draft.capabilities,
             contact: draft.contact,
-            created_at: now(),
+            created_at: at,
         };
-        self.store.create_participant(&participant).await?;
-        Ok(participant)
+        let reply = Reply {
+            status: 201,
+            body: serde_json::to_string(&participant).map_err(|error| {
+                OmsError::Store(StoreError::Corrupt(format!("participant to JSON: {error}")))
+            })?,
+            replayed: false,
+        };
+        let record = Self::idempotency_record(tenant_id, idempotency.as_ref(), &reply, at);
+        match self
+            .store
+            .create_participant(&participant, record.as_ref())
+            .await
+        {
+            Ok(()) => Ok(reply),
+            Err(StoreError::IdempotencyKeyTaken(_)) => {
+                self.replay_after_race(tenant_id, idempotency.as_ref())
+                    .await
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// A tenant's participants by name.

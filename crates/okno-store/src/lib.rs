@@ -222,15 +222,20 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Deletes idempotency records created before `before`; returns how many.
     async fn purge_idempotency(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 
-    /// Registers a participant.
-    async fn create_participant(&self, participant: &Participant) -> StoreResult<()>;
+    /// Registers a participant, with the response to keep for the client's idempotency key
+    /// in the same transaction.
+    async fn create_participant(
+        &self,
+        participant: &Participant,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> StoreResult<()>;
     /// A tenant's participants by name.
     async fn participants(&self, tenant_id: TenantId) -> StoreResult<Vec<Participant>>;
 }
 
 /// Opens the store a URL names, creating and migrating the database as needed:
-/// `sqlite://PATH` (or a bare path, or `sqlite::memory:` is not supported: okno is durable) and
-/// `postgres://…` / `postgresql://…`.
+/// `postgres://…` or `postgresql://…` for PostgreSQL; `sqlite://PATH` or a bare path for a
+/// SQLite file. There is no in-memory mode: okno promises durability.
 pub async fn open(url: &str) -> StoreResult<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let store = postgres::PostgresStore::connect(url).await?;

@@ -616,7 +616,15 @@ impl Store for PostgresStore {
         Ok(deleted.rows_affected())
     }
 
-    async fn create_participant(&self, participant: &Participant) -> StoreResult<()> {
+    async fn create_participant(
+        &self,
+        participant: &Participant,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> StoreResult<()> {
+        let mut transaction = self.pool.begin().await.map_err(backend)?;
+        if let Some(record) = idempotency {
+            insert_idempotency(&mut transaction, record).await?;
+        }
         let inserted = sqlx::query(
             "INSERT INTO participants (id, tenant_id, name, created_at, body)
              VALUES ($1, $2, $3, $4, $5)",
@@ -626,10 +634,10 @@ impl Store for PostgresStore {
         .bind(&participant.name)
         .bind(participant.created_at)
         .bind(Json(participant))
-        .execute(&self.pool)
+        .execute(&mut *transaction)
         .await;
         match inserted {
-            Ok(_) => Ok(()),
+            Ok(_) => transaction.commit().await.map_err(backend),
             Err(error) if violated_constraint(&error).is_some() => Err(StoreError::AlreadyExists(
                 format!("participant {:?}", participant.name),
             )),

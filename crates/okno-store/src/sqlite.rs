@@ -851,9 +851,17 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn create_participant(&self, participant: &Participant) -> StoreResult<()> {
+    async fn create_participant(
+        &self,
+        participant: &Participant,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> StoreResult<()> {
         let participant = participant.clone();
+        let idempotency = idempotency.cloned();
         self.write(move |connection| {
+            if let Some(record) = &idempotency {
+                insert_idempotency(connection, record)?;
+            }
             let inserted = connection.execute(
                 "INSERT INTO participants (id, tenant_id, name, created_at, body)
                  VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -503,16 +503,32 @@ async fn participants_are_kept_per_tenant(database: &TestDatabase) {
         contact: None,
         created_at: now(),
     };
-    store.create_participant(&movers).await.unwrap();
+    let record = idempotency(tenant_id, "p-1", now());
+    store
+        .create_participant(&movers, Some(&record))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.idempotency(tenant_id, "p-1").await.unwrap(),
+        Some(record)
+    );
     assert!(matches!(
         store
-            .create_participant(&Participant {
-                id: ParticipantId::new(),
-                ..movers.clone()
-            })
+            .create_participant(
+                &Participant {
+                    id: ParticipantId::new(),
+                    ..movers.clone()
+                },
+                Some(&idempotency(tenant_id, "p-2", now())),
+            )
             .await,
         Err(StoreError::AlreadyExists(_))
     ));
+    assert_eq!(
+        store.idempotency(tenant_id, "p-2").await.unwrap(),
+        None,
+        "a refused registration stores no response"
+    );
     assert_eq!(store.participants(tenant_id).await.unwrap(), vec![movers]);
     assert!(store.participants(other).await.unwrap().is_empty());
 }

@@ -46,17 +46,28 @@ fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"v{version}\"")).unwrap_or(HeaderValue::from_static("\"\""))
 }
 
-/// Turns an OMS reply (a stored or fresh order body) into a response with `Location`, `ETag`
-/// and, for replays, `Idempotent-Replayed: true`.
-fn reply_response(state: &AppState, reply: Reply) -> Response {
+/// Turns an OMS reply (a stored or fresh JSON body) into a response, marking replays with
+/// `Idempotent-Replayed: true`.
+pub(crate) fn json_reply(state: &AppState, reply: Reply) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-    let parsed: Option<Value> = serde_json::from_str(&reply.body).ok();
     let mut response = (status, reply.body).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    if reply.replayed {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+        state.metrics.idempotent_replays.inc();
+    }
+    response
+}
+
+/// An order reply: [`json_reply`] plus `Location` and `ETag`.
+fn reply_response(state: &AppState, reply: Reply) -> Response {
+    let parsed: Option<Value> = serde_json::from_str(&reply.body).ok();
+    let mut response = json_reply(state, reply);
+    let headers = response.headers_mut();
     if let Some(order) = parsed {
         if let Some(id) = order["id"].as_str()
             && let Ok(location) = HeaderValue::from_str(&format!("/v1/orders/{id}"))
@@ -66,10 +77,6 @@ fn reply_response(state: &AppState, reply: Reply) -> Response {
         if let Some(version) = order["version"].as_i64() {
             headers.insert(header::ETAG, etag(version));
         }
-    }
-    if reply.replayed {
-        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
-        state.metrics.idempotent_replays.inc();
     }
     response
 }

@@ -1,17 +1,21 @@
 //! `/v1/participants`: the parties a tenant works with, each a customer, an executor, or both.
 
 use crate::AppState;
-use crate::extract::{JsonBody, TenantKey};
+use crate::extract::{IdempotencyKey, JsonBody, TenantKey};
 use crate::problem::Problem;
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::response::Response;
 use okno_model::Participant;
+use okno_oms::IdempotencyRequest;
+
+use super::orders::json_reply;
 
 /// Register a participant.
 #[utoipa::path(
     post, path = "/v1/participants", tag = "participants",
     request_body(content = okno_model::ParticipantDraft, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; kept 48 h")),
     responses(
         (status = 201, description = "Registered", body = Participant),
         (status = 409, description = "Name taken", body = Problem, content_type = "application/problem+json"),
@@ -22,13 +26,18 @@ use okno_model::Participant;
 pub(crate) async fn register(
     State(state): State<AppState>,
     auth: TenantKey,
+    key: IdempotencyKey,
     JsonBody(document): JsonBody,
-) -> Result<(StatusCode, Json<Participant>), Problem> {
-    let participant = state
+) -> Result<Response, Problem> {
+    let idempotency = key
+        .0
+        .map(|key| IdempotencyRequest::new(&key, "POST /v1/participants", &document))
+        .transpose()?;
+    let reply = state
         .oms
-        .register_participant(auth.tenant_id, &document)
+        .register_participant(auth.tenant_id, &document, idempotency)
         .await?;
-    Ok((StatusCode::CREATED, Json(participant)))
+    Ok(json_reply(&state, reply))
 }
 
 /// List the tenant's participants by name.
