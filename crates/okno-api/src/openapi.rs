@@ -10,6 +10,7 @@ struct Security;
 
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        add_auth_responses(openapi);
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "api_key",
@@ -22,6 +23,44 @@ impl Modify for Security {
                     .build(),
             ),
         );
+    }
+}
+
+/// Every operation that takes a key can answer 401 (no, unknown or revoked key) and 403 (a key
+/// of the wrong role); documented once here instead of on each handler.
+fn add_auth_responses(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if operation.security.is_none() {
+                continue;
+            }
+            let responses = &mut operation.responses.responses;
+            responses
+                .entry("401".to_owned())
+                .or_insert_with(|| problem("No key, or an unknown or revoked one").into());
+            responses
+                .entry("403".to_owned())
+                .or_insert_with(|| problem("The key's role cannot do this").into());
+        }
     }
 }
 

@@ -854,3 +854,42 @@ fn committed_order_schema_is_current() {
         "docs/order.schema.json is stale: run `okno schema > docs/order.schema.json`"
     );
 }
+
+/// The published bounds are the reader's limits, so a schema-valid number is never refused
+/// for its size.
+#[test]
+fn schema_bounds_are_the_reader_limits() {
+    use okno_model::input::{
+        AMOUNT_KOPECKS_MAX, CLIENT_ORDER_NUMBER_CHARS_MAX, PARCEL_MASS_GRAMS_MAX, PARCELS_MAX,
+        QUANTITY_MAX, SIDE_MM_MAX,
+    };
+    let schema = okno_api::openapi::order_draft_schema();
+    let definitions = &schema["$defs"];
+    let parcel = &definitions["Parcel"]["properties"];
+    assert_eq!(parcel["mass_grams"]["maximum"], PARCEL_MASS_GRAMS_MAX);
+    assert_eq!(
+        parcel["declared_value_kopecks"]["maximum"],
+        AMOUNT_KOPECKS_MAX
+    );
+    assert_eq!(
+        parcel["cash_on_delivery_kopecks"]["maximum"],
+        AMOUNT_KOPECKS_MAX
+    );
+    assert_eq!(
+        definitions["Dimensions"]["properties"]["length_mm"]["maximum"],
+        SIDE_MM_MAX
+    );
+    assert_eq!(
+        definitions["Item"]["properties"]["quantity"]["maximum"],
+        QUANTITY_MAX
+    );
+    assert_eq!(
+        definitions["Item"]["properties"]["price_kopecks"]["maximum"],
+        AMOUNT_KOPECKS_MAX
+    );
+    assert_eq!(schema["properties"]["parcels"]["maxItems"], PARCELS_MAX);
+    assert_eq!(
+        schema["properties"]["client_order_number"]["maxLength"],
+        CLIENT_ORDER_NUMBER_CHARS_MAX
+    );
+}

@@ -54,6 +54,7 @@ pub struct FieldError {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderDraft {
     /// The client's own order number; unique per tenant.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub client_order_number: String,
     /// Priority when work competes (default `normal`).
     #[serde(default)]
@@ -71,6 +72,7 @@ pub struct OrderDraft {
     /// Who receives; needs a name and an address.
     pub recipient: Party,
     /// At least one parcel.
+    #[schema(min_items = 1, max_items = 100)]
     pub parcels: Vec<Parcel>,
     /// Services for the whole order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -107,12 +109,14 @@ impl OrderDraft {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ParticipantDraft {
     /// Display name, unique per tenant.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
     /// Customer, executor, or both (at least one).
     pub roles: ParticipantRoles,
     /// What the participant can do as an executor: lowercase words such as `delivery`,
     /// `carry_to_floor`.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub capabilities: Vec<String>,
     /// Contact details.
     #[serde(default, skip_serializing_if = "Option::is_none")]

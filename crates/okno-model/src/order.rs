@@ -17,6 +17,7 @@ pub struct Order {
     /// The tenant that owns the order.
     pub tenant_id: TenantId,
     /// The client's own order number; unique per tenant.
+    #[schema(min_length = 1, max_length = 100)]
     pub client_order_number: String,
     /// Lifecycle state.
     pub status: OrderStatus,
@@ -69,9 +70,11 @@ pub struct Party {
     pub organisation: Option<String>,
     /// Phone as the client sent it (digits, `+`, spaces, brackets and dashes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[0-9+()\\- .]{5,32}$")]
     pub phone: Option<String>,
     /// E-mail address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 254, pattern = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")]
     pub email: Option<String>,
     /// Postal address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -105,6 +108,7 @@ pub struct Address {
     pub kind: AddressKind,
     /// ISO 3166-1 alpha-2 country code (default `RU`).
     #[serde(default = "russia")]
+    #[schema(pattern = "^[A-Za-z]{2}$")]
     pub country: String,
     /// Postcode (six digits in Russia).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,10 +156,13 @@ fn russia() -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Dimensions {
     /// Longest side.
+    #[schema(minimum = 1, maximum = 20000)]
     pub length_mm: i64,
     /// Middle side.
+    #[schema(minimum = 1, maximum = 20000)]
     pub width_mm: i64,
     /// Shortest side.
+    #[schema(minimum = 1, maximum = 20000)]
     pub height_mm: i64,
 }
 
@@ -166,15 +173,18 @@ pub struct Parcel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     /// Gross mass in grams (as declared; the sorter may weigh it later).
+    #[schema(minimum = 1, maximum = 1000000)]
     pub mass_grams: i64,
     /// Outer dimensions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<Dimensions>,
     /// Declared value (объявленная ценность) in kopecks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 1000000000000_i64)]
     pub declared_value_kopecks: Option<i64>,
     /// Cash on delivery (наложенный платёж) in kopecks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 1000000000000_i64)]
     pub cash_on_delivery_kopecks: Option<i64>,
     /// Otpravka mail type.
     pub mail_type: MailType,
@@ -195,15 +205,19 @@ pub struct Item {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// Name as printed on documents.
+    #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
     pub name: String,
     /// Number of units.
+    #[schema(minimum = 1, maximum = 1000000)]
     pub quantity: i64,
     /// Price of one unit in kopecks.
+    #[schema(minimum = 0, maximum = 1000000000000_i64)]
     pub price_kopecks: i64,
     /// VAT rate.
     pub vat_rate: VatRate,
     /// Mass of one unit in grams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 1000000)]
     pub weight_grams: Option<i64>,
 }
 

@@ -269,12 +269,14 @@ fn field(pointer: &str, code: &str, detail: &str) -> okno_model::FieldError {
     params(
         ("id" = String, Path, description = "Order id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe"),
-        ("If-Match" = Option<String>, Header, description = "Only if the order is at this version"),
+        ("If-Match" = Option<String>, Header, pattern = "^(W/)?\"?v?[0-9]+\"?$", description = "Only if the order is at this version, e.g. \"v2\""),
     ),
     request_body(content = Option<Object>, description = "Optional `{\"reason\": \"…\"}`", content_type = "application/json"),
     responses(
         (status = 200, description = "Cancelled", body = Order),
+        (status = 400, description = "Malformed body or If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such order", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid body, or idempotency key reused", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Too late to cancel", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Version mismatch", body = Problem, content_type = "application/problem+json"),
     ),
@@ -322,7 +324,8 @@ fn parse_list_query(query: &HashMap<String, String>) -> Result<ListQuery, Proble
         limit: PAGE_DEFAULT,
         ..OrderFilter::default()
     };
-    for (name, value) in query {
+    // An empty value means "no filter", as HTML forms and many clients send it.
+    for (name, value) in query.iter().filter(|(_, value)| !value.is_empty()) {
         match name.as_str() {
             "status" => {
                 filter.status = Some(OrderStatus::parse(value).ok_or_else(|| {
@@ -374,11 +377,11 @@ fn decode_cursor(text: &str) -> Result<OrderId, Problem> {
 #[utoipa::path(
     get, path = "/v1/orders", tag = "orders",
     params(
-        ("status" = Option<String>, Query, description = "Only this status"),
+        ("status" = Option<OrderStatus>, Query, description = "Only this status"),
         ("client_order_number" = Option<String>, Query, description = "Only this client order number"),
-        ("created_from" = Option<String>, Query, description = "Created at or after (RFC 3339)"),
-        ("created_to" = Option<String>, Query, description = "Created before (RFC 3339)"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1 to 500, default 50"),
+        ("created_from" = Option<String>, Query, format = DateTime, description = "Created at or after (RFC 3339)"),
+        ("created_to" = Option<String>, Query, format = DateTime, description = "Created before (RFC 3339)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500, default 50"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
     ),
     responses(
@@ -414,11 +417,12 @@ pub(crate) async fn list_orders(
     get, path = "/v1/orders/{id}/events", tag = "orders",
     params(
         ("id" = String, Path, description = "Order id"),
-        ("after" = Option<i64>, Query, description = "Only events after this sequence"),
-        ("limit" = Option<u32>, Query, description = "At most this many, 1 to 500"),
+        ("after" = Option<i64>, Query, minimum = 0, description = "Only events after this sequence"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "At most this many, 1 to 500"),
     ),
     responses(
         (status = 200, description = "Events", body = EventPage),
+        (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such order", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []))
@@ -432,7 +436,7 @@ pub(crate) async fn order_events(
     let order_id = order_id(&id)?;
     let mut after = 0;
     let mut limit = PAGE_MAX;
-    for (name, value) in &query {
+    for (name, value) in query.iter().filter(|(_, value)| !value.is_empty()) {
         match name.as_str() {
             "after" => {
                 after = value
