@@ -231,6 +231,18 @@ impl Oms {
         }))
     }
 
+    /// The stored answer when the request carries a key that was seen before.
+    async fn stored_reply(
+        &self,
+        tenant_id: TenantId,
+        idempotency: Option<&IdempotencyRequest>,
+    ) -> Result<Option<Reply>, OmsError> {
+        match idempotency {
+            Some(request) => self.replay(tenant_id, request).await,
+            None => Ok(None),
+        }
+    }
+
     fn idempotency_record(
         tenant_id: TenantId,
         idempotency: Option<&IdempotencyRequest>,
@@ -255,21 +267,13 @@ impl Oms {
         document: &Value,
         idempotency: Option<IdempotencyRequest>,
     ) -> Result<Reply, OmsError> {
-        if let Some(request) = &idempotency
-            && let Some(reply) = self.replay(tenant_id, request).await?
-        {
+        if let Some(reply) = self.stored_reply(tenant_id, idempotency.as_ref()).await? {
             return Ok(reply);
         }
         let draft = parse_order_draft(document).map_err(OmsError::Invalid)?;
         let at = now();
         let order = draft.into_order(OrderId::new(), tenant_id, at);
-        let reply = Reply {
-            status: 201,
-            body: serde_json::to_string(&order).map_err(|error| {
-                OmsError::Store(StoreError::Corrupt(format!("order to JSON: {error}")))
-            })?,
-            replayed: false,
-        };
+        let reply = fresh_reply(201, &order)?;
         let write = OrderWrite {
             event: NewEvent {
                 kind: EventKind::Created,
@@ -400,9 +404,7 @@ impl Oms {
         expected_version: Option<i64>,
         idempotency: Option<IdempotencyRequest>,
     ) -> Result<Reply, OmsError> {
-        if let Some(request) = &idempotency
-            && let Some(reply) = self.replay(tenant_id, request).await?
-        {
+        if let Some(reply) = self.stored_reply(tenant_id, idempotency.as_ref()).await? {
             return Ok(reply);
         }
         let change = Change {
@@ -447,11 +449,7 @@ impl Oms {
         let to = match transition(order.status, change.command)? {
             Transition::Moved(to) => to,
             Transition::Unchanged => {
-                return Ok(Reply {
-                    status: 200,
-                    body: order_json(&order)?,
-                    replayed: false,
-                });
+                return fresh_reply(200, &order);
             }
         };
         let at = now();
@@ -460,11 +458,7 @@ impl Oms {
         changed.status = to;
         changed.version += 1;
         changed.updated_at = at;
-        let reply = Reply {
-            status: 200,
-            body: order_json(&changed)?,
-            replayed: false,
-        };
+        let reply = fresh_reply(200, &changed)?;
         let mut payload = json!({ "from": from, "to": to });
         if let (Value::Object(target), Value::Object(extra)) = (&mut payload, &change.details) {
             target.extend(extra.clone());
@@ -489,9 +483,7 @@ impl Oms {
         document: &Value,
         idempotency: Option<IdempotencyRequest>,
     ) -> Result<Reply, OmsError> {
-        if let Some(request) = &idempotency
-            && let Some(reply) = self.replay(tenant_id, request).await?
-        {
+        if let Some(reply) = self.stored_reply(tenant_id, idempotency.as_ref()).await? {
             return Ok(reply);
         }
         let draft = parse_participant_draft(document).map_err(OmsError::Invalid)?;
@@ -505,13 +497,7 @@ impl Oms {
             contact: draft.contact,
             created_at: at,
         };
-        let reply = Reply {
-            status: 201,
-            body: serde_json::to_string(&participant).map_err(|error| {
-                OmsError::Store(StoreError::Corrupt(format!("participant to JSON: {error}")))
-            })?,
-            replayed: false,
-        };
+        let reply = fresh_reply(201, &participant)?;
         let record = Self::idempotency_record(tenant_id, idempotency.as_ref(), &reply, at);
         match self
             .store
@@ -547,7 +533,13 @@ struct Change {
     details: Value,
 }
 
-fn order_json(order: &Order) -> Result<String, OmsError> {
-    serde_json::to_string(order)
-        .map_err(|error| OmsError::Store(StoreError::Corrupt(format!("order to JSON: {error}"))))
+/// A first (not replayed) answer with a JSON body.
+fn fresh_reply(status: u16, value: &impl serde::Serialize) -> Result<Reply, OmsError> {
+    let body = serde_json::to_string(value)
+        .map_err(|error| OmsError::Store(StoreError::Corrupt(format!("reply to JSON: {error}"))))?;
+    Ok(Reply {
+        status,
+        body,
+        replayed: false,
+    })
 }
