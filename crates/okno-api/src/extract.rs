@@ -119,6 +119,18 @@ impl FromRequestParts<AppState> for TenantKey {
     }
 }
 
+/// A request authenticated with any valid key, tenant or operator.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AnyKey;
+
+impl FromRequestParts<AppState> for AnyKey {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        principal(parts, state).await.map(|_| AnyKey)
+    }
+}
+
 /// A request authenticated with an operator key.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct OperatorKey(pub(crate) Principal);

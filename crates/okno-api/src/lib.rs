@@ -89,6 +89,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/orders/{id}/events", get(routes::orders::order_events))
         .route(
+            "/v1/tracknumbers/{number}",
+            get(routes::tracknumbers::check),
+        )
+        .route(
             "/v1/participants",
             post(routes::participants::register).get(routes::participants::list),
         )

@@ -53,6 +53,7 @@ both!(
     admin_manages_tenants_and_keys,
     system_endpoints_answer,
     participants_are_registered_per_tenant,
+    track_numbers_are_checked,
 );
 
 const SMALL_BODY_LIMIT: usize = 16 * 1024;
@@ -892,4 +893,39 @@ fn schema_bounds_are_the_reader_limits() {
         schema["properties"]["client_order_number"]["maxLength"],
         CLIENT_ORDER_NUMBER_CHARS_MAX
     );
+}
+
+async fn track_numbers_are_checked(app: TestApp) {
+    let key = Some(app.tenant_key.as_str());
+    let valid = app
+        .call(
+            Method::GET,
+            "/v1/tracknumbers/ra%20123456785%20ru",
+            key,
+            None,
+        )
+        .await;
+    assert_eq!(valid.status, StatusCode::OK);
+    assert_eq!(valid.body["valid"], true);
+    assert_eq!(valid.body["normalised"], "RA123456785RU");
+    assert_eq!(valid.body["track_number"]["kind"], "s10");
+    assert_eq!(valid.body["track_number"]["serial"], 12_345_678);
+    let wrong = app
+        .call(Method::GET, "/v1/tracknumbers/RA644000001RU", key, None)
+        .await;
+    assert_eq!(wrong.body["valid"], false);
+    assert_eq!(wrong.body["code"], "check_digit");
+    let operator = app
+        .call(
+            Method::GET,
+            "/v1/tracknumbers/123",
+            Some(&app.operator_key),
+            None,
+        )
+        .await;
+    assert_eq!(operator.body["code"], "length");
+    let anonymous = app
+        .call(Method::GET, "/v1/tracknumbers/RA123456785RU", None, None)
+        .await;
+    assert_problem(&anonymous, ProblemKind::Unauthenticated);
 }

@@ -5,3 +5,4 @@ pub(crate) mod admin;
 pub(crate) mod orders;
 pub(crate) mod participants;
 pub(crate) mod system;
+pub(crate) mod tracknumbers;
