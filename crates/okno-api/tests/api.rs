@@ -76,8 +76,8 @@ impl TestApp {
     async fn start(database: &TestDatabase) -> TestApp {
         let store = database.open().await.unwrap();
         let oms = Oms::new(store);
-        let (_, tenant_key) = oms.create_tenant("shop").await.unwrap();
-        let (_, other_key) = oms.create_tenant("other shop").await.unwrap();
+        let (_, _, tenant_key) = oms.create_tenant("shop").await.unwrap();
+        let (_, _, other_key) = oms.create_tenant("other shop").await.unwrap();
         let (_, operator_key) = oms.create_api_key(KeyRole::Operator, None).await.unwrap();
         let config = ApiConfig {
             body_bytes_max: SMALL_BODY_LIMIT,

@@ -114,7 +114,10 @@ impl Oms {
     // ---- tenants and keys -------------------------------------------------------------
 
     /// Creates a tenant with its first key; the secret is returned once.
-    pub async fn create_tenant(&self, name: &str) -> Result<(Tenant, SecretKey), OmsError> {
+    pub async fn create_tenant(
+        &self,
+        name: &str,
+    ) -> Result<(Tenant, ApiKeyRecord, SecretKey), OmsError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
             return Err(OmsError::Invalid(vec![okno_model::FieldError {
@@ -129,10 +132,10 @@ impl Oms {
             created_at: now(),
         };
         self.store.create_tenant(&tenant).await?;
-        let (_, secret) = self
+        let (key, secret) = self
             .create_api_key(KeyRole::Tenant(tenant.id), Some("first key"))
             .await?;
-        Ok((tenant, secret))
+        Ok((tenant, key, secret))
     }
 
     /// Finds a tenant by name or id text.

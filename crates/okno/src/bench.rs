@@ -180,7 +180,7 @@ pub(crate) async fn run_in_process(
         .await
         .with_context(|| format!("cannot open {database_url}"))?;
     let oms = Oms::new(Arc::clone(&store));
-    let (tenant, key) = oms
+    let (tenant, _, key) = oms
         .create_tenant(&format!("bench-{}", uuid_like()))
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;

@@ -158,7 +158,10 @@ pub(crate) async fn prepare(oms: &Oms) -> anyhow::Result<(Tenant, SecretKey, Sec
                 .map_err(err)?;
             (tenant, key)
         }
-        None => oms.create_tenant(DEMO_TENANT).await.map_err(err)?,
+        None => {
+            let (tenant, _, key) = oms.create_tenant(DEMO_TENANT).await.map_err(err)?;
+            (tenant, key)
+        }
     };
     if oms.store().count_orders(tenant.id).await? == 0 {
         for row in DEMO_ORDERS {

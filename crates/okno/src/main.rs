@@ -304,7 +304,7 @@ async fn tenant_command(config: &Config, command: TenantCommand) -> anyhow::Resu
     let oms = Oms::new(open_store(config).await?);
     match command {
         TenantCommand::Create { name } => {
-            let (tenant, key) = oms.create_tenant(&name).await.map_err(oms_error)?;
+            let (tenant, _, key) = oms.create_tenant(&name).await.map_err(oms_error)?;
             println!("tenant {} created: {}", tenant.name, tenant.id);
             println!("API key (shown once, keep it safe): {}", key.expose());
         }

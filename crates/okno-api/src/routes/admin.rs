@@ -111,23 +111,13 @@ pub(crate) async fn create_tenant(
     JsonBody(document): JsonBody,
 ) -> Result<(StatusCode, Json<IssuedKey>), Problem> {
     let name = text_field(&document, "name", true)?.unwrap_or_default();
-    let (tenant, secret) = state.oms.create_tenant(&name).await?;
+    let (tenant, key, secret) = state.oms.create_tenant(&name).await?;
     tracing::info!(operator_key = %operator.0.key_id, tenant = %tenant.id, "tenant created");
-    let keys = state
-        .oms
-        .store()
-        .api_keys(Some(tenant.id))
-        .await
-        .map_err(okno_oms::OmsError::from)?;
-    let key_id = keys
-        .first()
-        .map(|key| key.id.to_string())
-        .unwrap_or_default();
     Ok((
         StatusCode::CREATED,
         Json(IssuedKey {
             tenant: tenant.into(),
-            key_id,
+            key_id: key.id.to_string(),
             api_key: secret.expose().to_owned(),
         }),
     ))

@@ -104,7 +104,6 @@ fn idempotency(
     responses(
         (status = 201, description = "Created", body = Order),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or bad key", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Duplicate client order number", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
