@@ -1,11 +1,13 @@
-//! Postal services for okno. So far: track numbers ([`tracknumber`]), the two formats Russian
-//! Post uses, with their check digits, parsing and validation.
+//! Postal services for okno: track numbers, tariff and delivery time, address labels.
 //!
-//! Key design choice: everything here is pure computation over plain values (no clock, no
-//! storage, no HTTP), so it can be property-tested exhaustively and called from the API, the
-//! OMS and, later, BPMN job workers alike. Issuing numbers from ranges (which needs storage) is
-//! not here yet.
+//! Each service is a library with no I/O of its own; `okno-api` gives it an HTTP face and (later)
+//! the engine a job type. Reference data (postcodes, regions, fonts, default tariff tables) is
+//! embedded in the binary; see `data/ATTRIBUTION.md`.
 
+pub mod geo;
+pub mod tariff;
 pub mod tracknumber;
 
+pub use geo::{Geography, Postcode, Region};
+pub use tariff::{Quote, Rate, Tariff, TariffError, TariffField, TariffRequest, TariffTables};
 pub use tracknumber::{Russian14, S10, TrackNumber, TrackNumberError};
