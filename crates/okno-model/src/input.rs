@@ -765,6 +765,7 @@ impl Reader {
             mail_category: mail_category?,
             fragile,
             items: items?,
+            track_number: None,
         })
     }
 

@@ -196,6 +196,11 @@ pub struct Parcel {
     /// Contents.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<Item>,
+    /// The track number okno issued for this parcel (UPU S10 or Russian 14-digit). Assigned by
+    /// okno, never accepted from a client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(read_only)]
+    pub track_number: Option<String>,
 }
 
 /// One line of a parcel's contents.

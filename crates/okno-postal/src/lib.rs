@@ -5,6 +5,7 @@
 //! embedded in the binary; see `data/ATTRIBUTION.md`.
 
 pub mod geo;
+pub mod label;
 pub mod tariff;
 pub mod tracknumber;
 
