@@ -15,12 +15,18 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use okno_model::{
-    Actor, ApiKeyId, EventKind, Order, OrderEvent, OrderId, OrderStatus, Participant, TenantId,
+    Actor, ApiKeyId, EventKind, MailType, Order, OrderEvent, OrderId, OrderStatus, Participant,
+    TenantId,
 };
 use std::sync::Arc;
 
 mod codec;
 mod migrate;
+mod postgres_ranges;
+mod ranges;
+mod sqlite_ranges;
+
+pub use ranges::{RangeKind, SerialBlock, TrackNumberRange};
 pub mod postgres;
 pub mod sqlite;
 pub mod testing;
@@ -231,6 +237,20 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> StoreResult<()>;
     /// A tenant's participants by name.
     async fn participants(&self, tenant_id: TenantId) -> StoreResult<Vec<Participant>>;
+
+    /// Adds a track number range (its `next_serial` is where issuing starts).
+    async fn create_tracknumber_range(&self, range: &TrackNumberRange) -> StoreResult<()>;
+    /// A tenant's ranges, oldest first, with how far each has been used.
+    async fn tracknumber_ranges(&self, tenant_id: TenantId) -> StoreResult<Vec<TrackNumberRange>>;
+    /// Durably takes up to `count` consecutive serials from the tenant's oldest range for the
+    /// mail type that has any left; `None` when every such range is used up. Once this returns,
+    /// no other caller (on any node) can get these serials, even after a crash.
+    async fn reserve_serials(
+        &self,
+        tenant_id: TenantId,
+        mail_type: MailType,
+        count: i64,
+    ) -> StoreResult<Option<SerialBlock>>;
 }
 
 /// Opens the store a URL names, creating and migrating the database as needed:

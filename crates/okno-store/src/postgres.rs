@@ -11,9 +11,12 @@ use crate::{
     ApiKeyRecord, IdempotencyRecord, OrderFilter, OrderWrite, Store, StoreError, StoreResult,
     Tenant, event_of,
 };
+use crate::{SerialBlock, TrackNumberRange};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use okno_model::{Actor, ApiKeyId, EventKind, Order, OrderEvent, OrderId, Participant, TenantId};
+use okno_model::{
+    Actor, ApiKeyId, EventKind, MailType, Order, OrderEvent, OrderId, Participant, TenantId,
+};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
@@ -659,5 +662,22 @@ impl Store for PostgresStore {
                 Ok(participant)
             })
             .collect()
+    }
+
+    async fn create_tracknumber_range(&self, range: &TrackNumberRange) -> StoreResult<()> {
+        crate::postgres_ranges::create(&self.pool, range).await
+    }
+
+    async fn tracknumber_ranges(&self, tenant_id: TenantId) -> StoreResult<Vec<TrackNumberRange>> {
+        crate::postgres_ranges::list(&self.pool, tenant_id).await
+    }
+
+    async fn reserve_serials(
+        &self,
+        tenant_id: TenantId,
+        mail_type: MailType,
+        count: i64,
+    ) -> StoreResult<Option<SerialBlock>> {
+        crate::postgres_ranges::reserve(&self.pool, tenant_id, mail_type, count).await
     }
 }

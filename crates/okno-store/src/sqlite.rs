@@ -17,9 +17,12 @@ use crate::{
     ApiKeyRecord, IdempotencyRecord, OrderFilter, OrderWrite, Store, StoreError, StoreResult,
     Tenant, event_of,
 };
+use crate::{SerialBlock, TrackNumberRange};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use okno_model::{Actor, ApiKeyId, EventKind, Order, OrderEvent, OrderId, Participant, TenantId};
+use okno_model::{
+    Actor, ApiKeyId, EventKind, MailType, Order, OrderEvent, OrderId, Participant, TenantId,
+};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
@@ -898,6 +901,37 @@ impl Store for SqliteStore {
                 .iter()
                 .map(|body| from_json("participant body", body))
                 .collect()
+        })
+        .await
+    }
+
+    async fn create_tracknumber_range(&self, range: &TrackNumberRange) -> StoreResult<()> {
+        let range = range.clone();
+        self.write(
+            move |connection| match crate::sqlite_ranges::create(connection, &range) {
+                Ok(_) => Ok(()),
+                Err(error) if is_unique_violation(&error) => {
+                    Err(StoreError::AlreadyExists(format!("range {}", range.id)))
+                }
+                Err(error) => Err(backend(error)),
+            },
+        )
+        .await
+    }
+
+    async fn tracknumber_ranges(&self, tenant_id: TenantId) -> StoreResult<Vec<TrackNumberRange>> {
+        self.read(move |connection| crate::sqlite_ranges::list(connection, tenant_id))
+            .await
+    }
+
+    async fn reserve_serials(
+        &self,
+        tenant_id: TenantId,
+        mail_type: MailType,
+        count: i64,
+    ) -> StoreResult<Option<SerialBlock>> {
+        self.write(move |connection| {
+            crate::sqlite_ranges::reserve(connection, tenant_id, mail_type, count)
         })
         .await
     }

@@ -9,13 +9,13 @@
 
 use chrono::{Duration, DurationRound, Utc};
 use okno_model::{
-    Actor, ApiKeyId, EventKind, Order, OrderId, OrderStatus, Participant, ParticipantId,
+    Actor, ApiKeyId, EventKind, MailType, Order, OrderId, OrderStatus, Participant, ParticipantId,
     ParticipantRoles, TenantId, parse_order_draft,
 };
 use okno_store::testing::TestDatabase;
 use okno_store::{
-    ApiKeyRecord, IdempotencyRecord, KeyRole, NewEvent, OrderFilter, OrderWrite, Store, StoreError,
-    Tenant,
+    ApiKeyRecord, IdempotencyRecord, KeyRole, NewEvent, OrderFilter, OrderWrite, RangeKind, Store,
+    StoreError, Tenant, TrackNumberRange,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -57,6 +57,8 @@ both!(
     batch_create_keeps_good_orders_when_one_fails,
     concurrent_writers_lose_nothing,
     participants_are_kept_per_tenant,
+    serials_are_never_reserved_twice_under_concurrency,
+    ranges_are_used_oldest_first_and_per_mail_type,
 );
 
 fn now() -> chrono::DateTime<Utc> {
@@ -531,4 +533,130 @@ async fn participants_are_kept_per_tenant(database: &TestDatabase) {
     );
     assert_eq!(store.participants(tenant_id).await.unwrap(), vec![movers]);
     assert!(store.participants(other).await.unwrap().is_empty());
+}
+
+fn range(tenant_id: TenantId, mail_type: MailType, first: i64, last: i64) -> TrackNumberRange {
+    TrackNumberRange {
+        id: uuid::Uuid::now_v7(),
+        tenant_id,
+        mail_type,
+        kind: RangeKind::Russian14,
+        prefix: "80093053".to_owned(),
+        country: None,
+        first_serial: first,
+        last_serial: last,
+        next_serial: first,
+        warn_remaining: 10,
+        created_at: now(),
+    }
+}
+
+async fn serials_are_never_reserved_twice_under_concurrency(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "issuer").await;
+    // 3,000 serials, asked for by 16 tasks in blocks of 7 until none are left.
+    store
+        .create_tracknumber_range(&range(tenant_id, MailType::PostalParcel, 1_000, 3_999))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(block) = store
+                .reserve_serials(tenant_id, MailType::PostalParcel, 7)
+                .await
+                .unwrap()
+            {
+                assert!(
+                    block.first <= block.last && block.last <= 3_999,
+                    "{block:?}"
+                );
+                got.extend(block.first..=block.last);
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all.sort_unstable();
+    let expected: Vec<i64> = (1_000..=3_999).collect();
+    assert_eq!(
+        all, expected,
+        "every serial exactly once, none outside the range"
+    );
+    // Durable: a second handle sees the range used up.
+    let again = database.open().await.unwrap();
+    let ranges = again.tracknumber_ranges(tenant_id).await.unwrap();
+    assert_eq!(ranges.len(), 1);
+    assert_eq!(ranges[0].remaining(), 0);
+    assert!(
+        again
+            .reserve_serials(tenant_id, MailType::PostalParcel, 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn ranges_are_used_oldest_first_and_per_mail_type(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "two ranges").await;
+    let other = tenant(&store, "other").await;
+    let older = range(tenant_id, MailType::OnlineParcel, 0, 4);
+    store.create_tracknumber_range(&older).await.unwrap();
+    let mut newer = range(tenant_id, MailType::OnlineParcel, 100, 199);
+    newer.created_at = older.created_at + Duration::seconds(1);
+    store.create_tracknumber_range(&newer).await.unwrap();
+    let block = store
+        .reserve_serials(tenant_id, MailType::OnlineParcel, 3)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            block.range.id,
+            block.first,
+            block.last,
+            block.range.remaining()
+        ),
+        (older.id, 0, 2, 2)
+    );
+    let block = store
+        .reserve_serials(tenant_id, MailType::OnlineParcel, 3)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (block.first, block.last),
+        (3, 4),
+        "the tail of the old range, cut at its end"
+    );
+    let block = store
+        .reserve_serials(tenant_id, MailType::OnlineParcel, 3)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (block.range.id, block.first, block.last),
+        (newer.id, 100, 102)
+    );
+    assert!(
+        store
+            .reserve_serials(tenant_id, MailType::Ems, 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .reserve_serials(other, MailType::OnlineParcel, 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.tracknumber_ranges(other).await.unwrap().is_empty());
 }
