@@ -73,7 +73,10 @@ fn bearer(parts: &Parts) -> Option<&str> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let text = value.to_str().ok()?.trim();
         let (scheme, token) = text.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim());
+        // `AccessToken` is how Otpravka clients send their token; okno maps it to the same keys.
+        return (scheme.eq_ignore_ascii_case("bearer")
+            || scheme.eq_ignore_ascii_case("accesstoken"))
+        .then(|| token.trim());
     }
     parts
         .headers

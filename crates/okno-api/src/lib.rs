@@ -61,6 +61,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// HTTP settings.
     pub config: Arc<ApiConfig>,
+    /// Tariff tables joined with the geography.
+    pub tariff: Arc<okno_postal::Tariff>,
 }
 
 impl AppState {
@@ -70,8 +72,26 @@ impl AppState {
             oms,
             metrics: Metrics::new(),
             config: Arc::new(config),
+            tariff: Arc::clone(default_tariff()),
         }
     }
+
+    /// The same state with other tariff tables.
+    pub fn with_tariff(mut self, tariff: okno_postal::Tariff) -> Self {
+        self.tariff = Arc::new(tariff);
+        self
+    }
+}
+
+/// The shipped illustrative tariff, built once per process.
+#[allow(clippy::expect_used)]
+fn default_tariff() -> &'static Arc<okno_postal::Tariff> {
+    static TARIFF: std::sync::OnceLock<Arc<okno_postal::Tariff>> = std::sync::OnceLock::new();
+    TARIFF.get_or_init(|| {
+        Arc::new(
+            okno_postal::Tariff::default_tariff().expect("the shipped tariff tables are valid"),
+        )
+    })
 }
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -88,6 +108,20 @@ pub fn app(state: AppState) -> Router {
             get(routes::orders::get_order_route).post(routes::orders::order_action),
         )
         .route("/v1/orders/{id}/events", get(routes::orders::order_events))
+        .route("/v1/orders/{id}/label", get(routes::labels::order_label))
+        .route("/v1/labels:batch", post(routes::labels::batch))
+        .route("/1.0/forms/{id}/f7pdf", get(routes::labels::otpravka_f7p))
+        .route("/v1/tariff", post(routes::tariff::quote))
+        .route("/1.0/tariff", post(routes::tariff::otpravka_tariff))
+        .route("/tariff/v1/calculate", get(routes::tariff::pochta_tariff))
+        .route(
+            "/delivery/v1/calculate",
+            get(routes::tariff::pochta_delivery),
+        )
+        .route(
+            "/v1/admin/tenants/{id}/tracknumber-ranges",
+            post(routes::tracknumbers::add_range).get(routes::tracknumbers::list_ranges),
+        )
         .route(
             "/v1/tracknumbers/{number}",
             get(routes::tracknumbers::check),

@@ -4,6 +4,7 @@
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
@@ -32,6 +33,15 @@ pub struct Metrics {
     pub(crate) orders_created: Counter,
     pub(crate) orders_rejected: Counter,
     pub(crate) idempotent_replays: Counter,
+    pub(crate) range_remaining: Family<RangeLabels, Gauge>,
+    pub(crate) range_low: Family<RangeLabels, Gauge>,
+}
+
+/// Labels of a track number range's gauges.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct RangeLabels {
+    pub(crate) tenant: String,
+    pub(crate) range: String,
 }
 
 fn latency_histogram() -> Histogram {
@@ -70,7 +80,21 @@ impl Metrics {
             "Requests answered from a stored idempotent response",
             idempotent_replays.clone(),
         );
+        let range_remaining = Family::<RangeLabels, Gauge>::default();
+        let range_low = Family::<RangeLabels, Gauge>::default();
+        registry.register(
+            "tracknumber_range_remaining",
+            "Track numbers not yet issued, per range (updated on issue)",
+            range_remaining.clone(),
+        );
+        registry.register(
+            "tracknumber_range_low",
+            "1 when a range is at or below its warning level: add a range before it runs out",
+            range_low.clone(),
+        );
         Arc::new(Metrics {
+            range_remaining,
+            range_low,
             registry,
             requests,
             latency,

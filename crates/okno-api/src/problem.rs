@@ -69,6 +69,10 @@ problem_kinds! {
         "The order's status does not allow this change (for example cancelling a delivered order)."),
     Conflict = ("conflict", StatusCode::CONFLICT, "Conflict",
         "A unique name is taken, or the resource is changing concurrently; retry later."),
+    RangeExhausted = ("tracknumber-range-exhausted", StatusCode::CONFLICT, "No track numbers left",
+        "Every track number range of the tenant for this mail type is used up. An operator adds a range with POST /v1/admin/tenants/{id}/tracknumber-ranges; the metric okno_tracknumber_range_low warns before this happens."),
+    NoLabel = ("label-not-ready", StatusCode::CONFLICT, "Label not ready",
+        "A label needs a track number on every parcel and a recipient postcode. Assign track numbers with POST /v1/orders/{id}:assign-tracknumbers first."),
     Unavailable = ("unavailable", StatusCode::SERVICE_UNAVAILABLE, "Service unavailable",
         "The database is not reachable. Retry with the same Idempotency-Key."),
     Internal = ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal error",
@@ -176,6 +180,7 @@ impl From<OmsError> for Problem {
                 Problem::new(Kind::Conflict, detail)
             }
             OmsError::Unauthenticated => Problem::new(Kind::Unauthenticated, detail),
+            OmsError::RangeExhausted { .. } => Problem::new(Kind::RangeExhausted, detail),
             OmsError::Store(okno_store::StoreError::Backend(cause)) => {
                 tracing::error!(%cause, "database failure");
                 Problem::new(Kind::Unavailable, "the database is not available")

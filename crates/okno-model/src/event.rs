@@ -17,6 +17,9 @@ pub enum EventKind {
     /// The order's status changed for another reason.
     #[serde(rename = "order.status_changed")]
     StatusChanged,
+    /// Track numbers were issued for the order's parcels.
+    #[serde(rename = "order.tracknumber_assigned")]
+    TrackNumberAssigned,
 }
 
 impl EventKind {
@@ -26,6 +29,7 @@ impl EventKind {
             EventKind::Created => "order.created",
             EventKind::Cancelled => "order.cancelled",
             EventKind::StatusChanged => "order.status_changed",
+            EventKind::TrackNumberAssigned => "order.tracknumber_assigned",
         }
     }
 
@@ -35,6 +39,7 @@ impl EventKind {
             "order.created" => Some(EventKind::Created),
             "order.cancelled" => Some(EventKind::Cancelled),
             "order.status_changed" => Some(EventKind::StatusChanged),
+            "order.tracknumber_assigned" => Some(EventKind::TrackNumberAssigned),
             _ => None,
         }
     }

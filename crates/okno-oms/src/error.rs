@@ -51,6 +51,12 @@ pub enum OmsError {
     /// The key is unknown or revoked.
     #[error("unknown or revoked API key")]
     Unauthenticated,
+    /// Every track number range of the tenant for this mail type is used up.
+    #[error("no track numbers left for mail type {}: every range is used up; add a range", mail_type.as_str())]
+    RangeExhausted {
+        /// The mail type asked for.
+        mail_type: okno_model::MailType,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(StoreError),

@@ -11,6 +11,7 @@ pub mod error;
 pub mod keys;
 pub mod lifecycle;
 mod service;
+mod tracknumbers;
 
 pub use error::OmsError;
 pub use keys::{Principal, SecretKey};
@@ -19,3 +20,4 @@ pub use service::{
     IDEMPOTENCY_KEY_BYTES_MAX, IDEMPOTENCY_RETENTION_HOURS, IdempotencyRequest, KEY_CACHE_TTL_MS,
     Oms, Reply,
 };
+pub use tracknumbers::{DEFAULT_BLOCK_SIZE, Issued, NewRange};

@@ -23,6 +23,8 @@ pub enum OrderCommand {
     Return,
     /// The customer or an operator cancels.
     Cancel,
+    /// Track numbers are issued for the parcels (the status stays).
+    AssignTrackNumbers,
 }
 
 impl OrderCommand {
@@ -35,6 +37,7 @@ impl OrderCommand {
         OrderCommand::Deliver,
         OrderCommand::Return,
         OrderCommand::Cancel,
+        OrderCommand::AssignTrackNumbers,
     ];
 }
 
@@ -43,6 +46,8 @@ impl OrderCommand {
 pub enum Transition {
     /// The order moves to a new status (and gets an event).
     Moved(OrderStatus),
+    /// The status stays but the change is recorded with an event (track numbers assigned).
+    Recorded,
     /// A tolerated repeat: nothing changes and no event is written.
     Unchanged,
 }
@@ -76,6 +81,8 @@ pub fn transition(
         (Cancelled, Cancel) => return Ok(Transition::Unchanged),
         // Tracking reports "in transit" at every sorting centre.
         (InTransit, MarkInTransit) => return Ok(Transition::Unchanged),
+        // Track numbers are issued while the order is being prepared.
+        (Accepted | Processing, AssignTrackNumbers) => return Ok(Transition::Recorded),
         _ => return Err(TransitionRejected { from, command }),
     };
     Ok(Transition::Moved(moved))
@@ -95,6 +102,7 @@ mod tests {
                 let outcome = match transition(*from, *command) {
                     Ok(Transition::Moved(to)) => format!("-> {to}"),
                     Ok(Transition::Unchanged) => "unchanged".to_owned(),
+                    Ok(Transition::Recorded) => "recorded".to_owned(),
                     Err(_) => continue,
                 };
                 lines.push(format!("{from} {command:?} {outcome}"));
@@ -103,8 +111,10 @@ mod tests {
         let expected = "\
 accepted StartProcessing -> processing
 accepted Cancel -> cancelled
+accepted AssignTrackNumbers recorded
 processing MarkReadyToShip -> ready_to_ship
 processing Cancel -> cancelled
+processing AssignTrackNumbers recorded
 ready_to_ship HandOver -> handed_over
 ready_to_ship Cancel -> cancelled
 handed_over MarkInTransit -> in_transit

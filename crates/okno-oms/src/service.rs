@@ -32,7 +32,7 @@ pub const IDEMPOTENCY_KEY_BYTES_MAX: usize = 255;
 /// Revocation through this process takes effect at once; through another node, within this time.
 pub const KEY_CACHE_TTL_MS: u64 = 5_000;
 /// How often a contended update is retried.
-const UPDATE_ATTEMPTS_MAX: usize = 5;
+pub(crate) const UPDATE_ATTEMPTS_MAX: usize = 5;
 
 /// A client's idempotency key and a fingerprint of the request it came with.
 #[derive(Clone, Debug)]
@@ -86,8 +86,9 @@ type KeyCache = HashMap<Vec<u8>, (Principal, Instant)>;
 /// The order management service.
 #[derive(Debug, Clone)]
 pub struct Oms {
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     key_cache: Arc<Mutex<KeyCache>>,
+    pub(crate) issuer: Arc<crate::tracknumbers::Issuer>,
 }
 
 /// Now, truncated to the microseconds both databases keep, so that what is returned equals what
@@ -103,7 +104,17 @@ impl Oms {
         Self {
             store,
             key_cache: Arc::new(Mutex::new(HashMap::new())),
+            issuer: Arc::new(crate::tracknumbers::Issuer::new(
+                crate::tracknumbers::DEFAULT_BLOCK_SIZE,
+            )),
         }
+    }
+
+    /// The same service, reserving track number serials from the store `block` at a time (a
+    /// crash loses at most the unused rest of a block; it never repeats a number).
+    pub fn with_tracknumber_block(mut self, block: i64) -> Self {
+        self.issuer = Arc::new(crate::tracknumbers::Issuer::new(block));
+        self
     }
 
     /// The store underneath (health checks, metrics).
@@ -443,7 +454,7 @@ impl Oms {
         Err(OmsError::Contended(id))
     }
 
-    async fn apply(
+    pub(crate) async fn apply(
         &self,
         order: Order,
         change: &Change,
@@ -451,6 +462,7 @@ impl Oms {
     ) -> Result<Reply, OmsError> {
         let to = match transition(order.status, change.command)? {
             Transition::Moved(to) => to,
+            Transition::Recorded => order.status,
             Transition::Unchanged => {
                 return fresh_reply(200, &order);
             }
@@ -529,15 +541,15 @@ impl Oms {
 }
 
 /// One change of an order requested through the lifecycle.
-struct Change {
-    command: OrderCommand,
-    kind: EventKind,
-    actor: Actor,
-    details: Value,
+pub(crate) struct Change {
+    pub(crate) command: OrderCommand,
+    pub(crate) kind: EventKind,
+    pub(crate) actor: Actor,
+    pub(crate) details: Value,
 }
 
 /// A first (not replayed) answer with a JSON body.
-fn fresh_reply(status: u16, value: &impl serde::Serialize) -> Result<Reply, OmsError> {
+pub(crate) fn fresh_reply(status: u16, value: &impl serde::Serialize) -> Result<Reply, OmsError> {
     let body = serde_json::to_string(value)
         .map_err(|error| OmsError::Store(StoreError::Corrupt(format!("reply to JSON: {error}"))))?;
     Ok(Reply {

@@ -2,7 +2,9 @@
 //! result.
 
 pub(crate) mod admin;
+pub(crate) mod labels;
 pub(crate) mod orders;
 pub(crate) mod participants;
 pub(crate) mod system;
+pub(crate) mod tariff;
 pub(crate) mod tracknumbers;

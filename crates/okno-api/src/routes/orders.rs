@@ -191,9 +191,14 @@ pub(crate) async fn order_action(
 ) -> Result<Response, Problem> {
     match segment.rsplit_once(':') {
         Some((id, "cancel")) => cancel_order(state, auth, key, id, headers, body).await,
+        Some((id, "assign-tracknumbers")) => {
+            crate::routes::tracknumbers::assign(state, auth, id).await
+        }
         _ => Err(Problem::new(
             ProblemKind::NotFound,
-            format!("no action at /v1/orders/{segment}; did you mean /v1/orders/{{id}}:cancel?"),
+            format!(
+                "no action at /v1/orders/{segment}; did you mean /v1/orders/{{id}}:cancel or :assign-tracknumbers?"
+            ),
         )),
     }
 }

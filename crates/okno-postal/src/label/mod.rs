@@ -260,7 +260,7 @@ pub fn money(kopecks: i64) -> String {
     let digits = rubles.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('\u{a0}');
         }
         grouped.push(c);
@@ -310,7 +310,7 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(money(123_456_78), "123\u{a0}456,78 руб.");
+        assert_eq!(money(12_345_678), "123\u{a0}456,78 руб.");
         assert_eq!(money(5), "0,05 руб.");
         assert_eq!(mass(1250), "1,250 кг");
         assert_eq!(

@@ -37,9 +37,9 @@ struct Zpl {
 
 impl Zpl {
     fn text(&mut self, x_mm: f32, y_mm: f32, height_dots: i32, text: &str) {
-        let _ = write!(
+        let _ = writeln!(
             self.out,
-            "^FO{},{}^A0N,{height_dots},{height_dots}^FH_^FD{}^FS\n",
+            "^FO{},{}^A0N,{height_dots},{height_dots}^FH_^FD{}^FS",
             dots(x_mm),
             dots(y_mm),
             escape(text)
@@ -141,7 +141,7 @@ pub fn label(label: &LabelData, size: LabelSize) -> String {
         &format!("Заказ: {}", label.client_order_number),
     );
     let all_digits = label.track_number.bytes().all(|b| b.is_ascii_digit());
-    let subset_c = if all_digits && label.track_number.len() % 2 == 0 {
+    let subset_c = if all_digits && label.track_number.len().is_multiple_of(2) {
         ">;"
     } else {
         ""

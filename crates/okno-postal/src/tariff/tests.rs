@@ -127,7 +127,8 @@ fn same_region_is_zone_one() {
 #[test]
 fn what_cannot_be_sent_has_no_price() {
     let t = tariff();
-    let cases: Vec<(Box<dyn Fn(&mut TariffRequest)>, TariffField, &str)> = vec![
+    type Change = Box<dyn Fn(&mut TariffRequest)>;
+    let cases: Vec<(Change, TariffField, &str)> = vec![
         (
             Box::new(|r| r.mass_grams = 0),
             TariffField::Mass,
