@@ -50,20 +50,22 @@ impl Machine<'_> {
                 }
             }
         };
+        for (target, value) in writes {
+            variables::assign(self.state, key, scope, &target, value);
+        }
+        // The output element sees the variables just written (Zeebe: `outputElement = result`).
         let inner_result = if is_inner {
             match self.inner_result(key, element) {
                 Ok(result) => Some(result),
                 Err(message) => {
-                    self.incident(key, IncidentKind::Expression, message, Retry::Complete(variables));
+                    let retry = Retry::Complete(Map::new());
+                    self.incident(key, IncidentKind::Expression, message, retry);
                     return;
                 }
             }
         } else {
             None
         };
-        for (target, value) in writes {
-            variables::assign(self.state, key, scope, &target, value);
-        }
         self.remove_completed(key);
         let Some(scope) = scope else {
             self.finish_instance(key);
