@@ -19,6 +19,7 @@
 //!   strings; anything else compared by order gives `null`);
 //! - `and`, `or`, `not(…)`, parentheses;
 //! - arithmetic `+ - * /` on numbers, `+` on two strings;
+//! - list literals `[1, "a", x]`;
 //! - the function `contains(text, part)`.
 //!
 //! Everything else is a compile error, never a panic. Nesting is capped at
@@ -132,8 +133,8 @@ impl fmt::Display for Token {
     }
 }
 
-const SYMBOLS: [&str; 14] = [
-    "!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", "(", ")", ",", ".",
+const SYMBOLS: [&str; 16] = [
+    "!=", "<=", ">=", "=", "<", ">", "+", "-", "*", "/", "(", ")", ",", ".", "[", "]",
 ];
 
 fn tokenize(text: &str) -> Result<Vec<Token>, String> {
@@ -159,12 +160,16 @@ fn tokenize(text: &str) -> Result<Vec<Token>, String> {
             index = next;
         } else if byte.is_ascii_alphabetic() || byte == b'_' {
             let start = index;
-            while index < bytes.len() && (bytes[index].is_ascii_alphanumeric() || bytes[index] == b'_')
+            while index < bytes.len()
+                && (bytes[index].is_ascii_alphanumeric() || bytes[index] == b'_')
             {
                 index += 1;
             }
             tokens.push(Token::Name(text[start..index].to_owned()));
-        } else if let Some(symbol) = SYMBOLS.iter().find(|symbol| text[index..].starts_with(**symbol)) {
+        } else if let Some(symbol) = SYMBOLS
+            .iter()
+            .find(|symbol| text[index..].starts_with(**symbol))
+        {
             tokens.push(Token::Symbol(symbol));
             index += symbol.len();
         } else {
@@ -199,6 +204,7 @@ enum Ast {
     Not(Box<Ast>),
     Negate(Box<Ast>),
     Contains(Box<Ast>, Box<Ast>),
+    List(Vec<Ast>),
     Binary(&'static str, Box<Ast>, Box<Ast>),
 }
 
@@ -245,7 +251,9 @@ impl Parser {
     fn nested(&mut self) -> Result<Ast, String> {
         self.depth += 1;
         if self.depth > EXPRESSION_DEPTH_MAX {
-            return Err(format!("expression nested deeper than {EXPRESSION_DEPTH_MAX}"));
+            return Err(format!(
+                "expression nested deeper than {EXPRESSION_DEPTH_MAX}"
+            ));
         }
         let result = self.or();
         self.depth -= 1;
@@ -315,7 +323,9 @@ impl Parser {
         if self.eat_symbol("-") {
             self.depth += 1;
             if self.depth > EXPRESSION_DEPTH_MAX {
-                return Err(format!("expression nested deeper than {EXPRESSION_DEPTH_MAX}"));
+                return Err(format!(
+                    "expression nested deeper than {EXPRESSION_DEPTH_MAX}"
+                ));
             }
             let inner = self.unary()?;
             self.depth -= 1;
@@ -337,8 +347,23 @@ impl Parser {
                 self.expect_symbol(")")?;
                 Ok(inner)
             }
+            Token::Symbol("[") => self.list(),
             Token::Name(name) => self.primary_name(name),
             Token::Symbol(symbol) => Err(format!("unexpected `{symbol}`")),
+        }
+    }
+
+    fn list(&mut self) -> Result<Ast, String> {
+        let mut items = Vec::new();
+        if self.eat_symbol("]") {
+            return Ok(Ast::List(items));
+        }
+        loop {
+            items.push(self.nested()?);
+            if self.eat_symbol("]") {
+                return Ok(Ast::List(items));
+            }
+            self.expect_symbol(",")?;
         }
     }
 
@@ -418,6 +443,11 @@ fn evaluate(ast: &Ast, variables: &dyn VariableLookup) -> Result<Value, String> 
                 _ => Ok(Value::Null),
             }
         }
+        Ast::List(items) => items
+            .iter()
+            .map(|item| evaluate(item, variables))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
         Ast::Binary(operator, left, right) => binary(operator, left, right, variables),
     }
 }
@@ -536,6 +566,8 @@ mod tests {
         check("= contains(s, \"b\")", vars.clone(), Ok(json!(true)));
         check("= \"a\" + \"b\"", vars.clone(), Ok(json!("ab")));
         check("null", vars.clone(), Ok(Value::Null));
+        check("= [1, x, \"a\"]", vars.clone(), Ok(json!([1, 6, "a"])));
+        check("= []", vars.clone(), Ok(json!([])));
         check("= 1 / 0", vars.clone(), Err(()));
         check("= x >", vars.clone(), Err(()));
         check("= foo(1)", vars.clone(), Err(()));

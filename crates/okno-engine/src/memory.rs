@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::engine::{Command, Effect, EngineOutput, Event, Incident, InstanceState, InstanceStatus};
+use crate::engine::{
+    Command, Effect, EngineOutput, Event, Incident, InstanceState, InstanceStatus,
+};
 use crate::error::{DeployError, EngineError};
 use crate::expr::{BuiltinExpressions, Expressions};
 use crate::model::{ElementKind, ProcessDefinition, Trigger};
@@ -149,6 +151,8 @@ pub struct Runner {
     next_instance: u64,
     now: Timestamp,
     jobs: VecDeque<ActivatedJob>,
+    /// Jobs a handler left open: not offered again until something answers them.
+    parked: Vec<ActivatedJob>,
     timers: BTreeMap<(Timestamp, u64, u64), ()>,
     subscriptions: BTreeMap<(u64, u64), (String, Option<String>)>,
     handlers: HashMap<String, Handler>,
@@ -190,6 +194,7 @@ impl Runner {
             next_instance: 0,
             now: Timestamp(0),
             jobs: VecDeque::new(),
+            parked: Vec::new(),
             timers: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
             handlers: HashMap::new(),
@@ -232,7 +237,11 @@ impl Runner {
     }
 
     /// Starts an instance at its none start event and runs until everything waits.
-    pub fn start(&mut self, process_id: &str, variables: Map<String, Value>) -> Result<u64, RunnerError> {
+    pub fn start(
+        &mut self,
+        process_id: &str,
+        variables: Map<String, Value>,
+    ) -> Result<u64, RunnerError> {
         self.start_at(process_id, variables, None, None, 0)
     }
 
@@ -286,7 +295,10 @@ impl Runner {
         };
         let output = crate::engine::handle(&mut entry.state, &entry.definition, command, self.now)?;
         if let Some(job) = answered_job {
-            self.jobs.retain(|open| (open.instance, open.job) != (instance, job));
+            self.jobs
+                .retain(|open| (open.instance, open.job) != (instance, job));
+            self.parked
+                .retain(|open| (open.instance, open.job) != (instance, job));
         }
         self.perform(instance, output);
         Ok(())
@@ -301,7 +313,12 @@ impl Runner {
 
     /// Publishes a message: the first matching subscription in instance order gets it, else a
     /// message start event starts a new instance. Returns whether anyone took it.
-    pub fn publish(&mut self, name: &str, correlation_key: &str, variables: Map<String, Value>) -> bool {
+    pub fn publish(
+        &mut self,
+        name: &str,
+        correlation_key: &str,
+        variables: Map<String, Value>,
+    ) -> bool {
         let target = self
             .subscriptions
             .iter()
@@ -333,16 +350,22 @@ impl Runner {
             .definitions
             .values()
             .flat_map(|definition| {
-                definition.element(0).triggered_starts.iter().filter_map(|start| {
-                    let element = definition.element(*start);
-                    match &element.kind {
-                        ElementKind::StartEvent {
-                            trigger: Trigger::Message(spec),
-                            ..
-                        } if spec.name == name => Some((definition.id.clone(), element.id.clone())),
-                        _ => None,
-                    }
-                })
+                definition
+                    .element(0)
+                    .triggered_starts
+                    .iter()
+                    .filter_map(|start| {
+                        let element = definition.element(*start);
+                        match &element.kind {
+                            ElementKind::StartEvent {
+                                trigger: Trigger::Message(spec),
+                                ..
+                            } if spec.name == name => {
+                                Some((definition.id.clone(), element.id.clone()))
+                            }
+                            _ => None,
+                        }
+                    })
             })
             .collect();
         found.sort();
@@ -375,15 +398,17 @@ impl Runner {
             }
             let now = self.now;
             let position = self.jobs.iter().position(|job| {
-                self.handlers.contains_key(&job.job_type) && job.not_before.is_none_or(|at| at <= now)
+                self.handlers.contains_key(&job.job_type)
+                    && job.not_before.is_none_or(|at| at <= now)
             });
             let Some(job) = position.and_then(|position| self.jobs.remove(position)) else {
                 return;
             };
             calls += 1;
             if calls > JOB_CALLS_MAX {
-                self.effect_errors
-                    .push(format!("more than {JOB_CALLS_MAX} job handler calls in one drain"));
+                self.effect_errors.push(format!(
+                    "more than {JOB_CALLS_MAX} job handler calls in one drain"
+                ));
                 return;
             }
             self.run_handler(job);
@@ -413,7 +438,7 @@ impl Runner {
                 variables: Map::new(),
             },
             JobOutcome::Leave => {
-                self.jobs.push_back(job);
+                self.parked.push(job);
                 return;
             }
         };
@@ -429,7 +454,8 @@ impl Runner {
         match pending {
             Pending::Command(instance, command) => {
                 if let Err(error) = self.command(instance, command) {
-                    self.effect_errors.push(format!("instance {instance}: {error}"));
+                    self.effect_errors
+                        .push(format!("instance {instance}: {error}"));
                 }
             }
             Pending::StartChild {
@@ -440,12 +466,14 @@ impl Runner {
                 depth,
             } => {
                 if depth > CALL_DEPTH_MAX {
-                    self.effect_errors
-                        .push(format!("call depth above {CALL_DEPTH_MAX} at `{process_id}`"));
+                    self.effect_errors.push(format!(
+                        "call depth above {CALL_DEPTH_MAX} at `{process_id}`"
+                    ));
                     return;
                 }
                 let parent_link = Some((parent, element_instance));
-                if let Err(error) = self.start_at(&process_id, variables, None, parent_link, depth) {
+                if let Err(error) = self.start_at(&process_id, variables, None, parent_link, depth)
+                {
                     self.effect_errors.push(error.to_string());
                 }
             }
@@ -460,10 +488,12 @@ impl Runner {
             self.perform_effect(instance, effect);
         }
         self.subscriptions_of_finished(instance);
-        let finished = self
-            .instances
-            .get(&instance)
-            .is_some_and(|entry| matches!(entry.state.status, InstanceStatus::Completed | InstanceStatus::Terminated));
+        let finished = self.instances.get(&instance).is_some_and(|entry| {
+            matches!(
+                entry.state.status,
+                InstanceStatus::Completed | InstanceStatus::Terminated
+            )
+        });
         if finished && !self.keep_finished {
             self.instances.remove(&instance);
         }
@@ -490,11 +520,18 @@ impl Runner {
                 retries,
                 not_before,
             }),
-            Effect::CancelJob { job } => self.jobs.retain(|open| (open.instance, open.job) != (instance, job)),
+            Effect::CancelJob { job } => {
+                self.jobs
+                    .retain(|open| (open.instance, open.job) != (instance, job));
+                self.parked
+                    .retain(|open| (open.instance, open.job) != (instance, job));
+            }
             Effect::ScheduleTimer { timer, due } => {
                 self.timers.insert((due, instance, timer), ());
             }
-            Effect::CancelTimer { timer } => self.timers.retain(|(_, owner, key), ()| (*owner, *key) != (instance, timer)),
+            Effect::CancelTimer { timer } => self
+                .timers
+                .retain(|(_, owner, key), ()| (*owner, *key) != (instance, timer)),
             Effect::OpenSubscription {
                 subscription,
                 message_name,
@@ -527,7 +564,8 @@ impl Runner {
                     .find(|(_, entry)| entry.parent == Some((instance, element_instance)))
                     .map(|(id, _)| *id);
                 if let Some(child) = child {
-                    self.pending.push_back(Pending::Command(child, Command::CancelInstance));
+                    self.pending
+                        .push_back(Pending::Command(child, Command::CancelInstance));
                 }
             }
             Effect::InstanceCompleted { variables } => {
@@ -549,9 +587,11 @@ impl Runner {
             .get(&instance)
             .is_none_or(|entry| entry.state.status != InstanceStatus::Active);
         if ended {
-            self.subscriptions.retain(|(owner, _), _| *owner != instance);
+            self.subscriptions
+                .retain(|(owner, _), _| *owner != instance);
             self.timers.retain(|(_, owner, _), ()| *owner != instance);
             self.jobs.retain(|job| job.instance != instance);
+            self.parked.retain(|job| job.instance != instance);
         }
     }
 
@@ -599,9 +639,9 @@ impl Runner {
         self.instances.iter().map(|(id, entry)| (*id, entry))
     }
 
-    /// Open jobs that no handler took.
+    /// Open jobs: those no handler took, then those a handler left open.
     pub fn open_jobs(&self) -> impl Iterator<Item = &ActivatedJob> {
-        self.jobs.iter()
+        self.jobs.iter().chain(self.parked.iter())
     }
 
     /// Open incidents of every instance.

@@ -50,6 +50,8 @@ pub const XML_BYTES_MAX: usize = 16 * 1024 * 1024;
 pub const XML_DEPTH_MAX: usize = 256;
 
 const BPMN: &str = "http://www.omg.org/spec/BPMN/20100524/MODEL";
+/// The namespace of the BPMN 2.0 beta, still found in old files.
+const BPMN_BETA: &str = "http://schema.omg.org/spec/BPMN/2.0";
 const ZEEBE: &str = "http://camunda.org/schema/zeebe/1.0";
 
 /// Everything read from one file, deployable or not.
@@ -76,8 +78,8 @@ pub fn inspect(xml: &str, expressions: &dyn Expressions) -> Result<Inspection, D
         allow_dtd: false,
         ..ParsingOptions::default()
     };
-    let document =
-        Document::parse_with_options(xml, options).map_err(|error| DeployError::Xml(error.to_string()))?;
+    let document = Document::parse_with_options(xml, options)
+        .map_err(|error| DeployError::Xml(error.to_string()))?;
     check_depth(&document)?;
     let root = document.root_element();
     if !is_bpmn(root, "definitions") {
@@ -91,6 +93,7 @@ pub fn inspect(xml: &str, expressions: &dyn Expressions) -> Result<Inspection, D
         messages: HashMap::new(),
         errors: HashMap::new(),
         definitions: HashMap::new(),
+        global_tasks: HashSet::new(),
         unsupported: Vec::new(),
         problems: Vec::new(),
     };
@@ -102,7 +105,9 @@ pub fn inspect(xml: &str, expressions: &dyn Expressions) -> Result<Inspection, D
         }
     }
     if processes.is_empty() && context.unsupported.is_empty() {
-        context.problems.push(problem(None, "the file has no process with flow elements"));
+        context
+            .problems
+            .push(problem(None, "the file has no process with flow elements"));
     }
     validate::call_cycles(&processes, &mut context.problems);
     Ok(Inspection {
@@ -130,9 +135,9 @@ pub fn deploy(
 fn check_depth(document: &Document<'_>) -> Result<(), DeployError> {
     let mut depths: Vec<u16> = Vec::new();
     for node in document.descendants() {
-        let depth = node
-            .parent()
-            .map_or(0, |parent| depths.get(parent.id().get_usize()).copied().unwrap_or(0) + 1);
+        let depth = node.parent().map_or(0, |parent| {
+            depths.get(parent.id().get_usize()).copied().unwrap_or(0) + 1
+        });
         let index = node.id().get_usize();
         if depths.len() <= index {
             depths.resize(index + 1, 0);
@@ -154,13 +159,19 @@ pub(crate) fn problem(element_id: Option<&str>, reason: impl Into<String>) -> Pr
     }
 }
 
+fn is_bpmn_namespace(namespace: Option<&str>) -> bool {
+    matches!(namespace, Some(BPMN | BPMN_BETA))
+}
+
 fn is_bpmn(node: Node<'_, '_>, name: &str) -> bool {
-    node.is_element() && node.tag_name().namespace() == Some(BPMN) && node.tag_name().name() == name
+    node.is_element()
+        && is_bpmn_namespace(node.tag_name().namespace())
+        && node.tag_name().name() == name
 }
 
 fn bpmn_children<'a, 'input>(node: Node<'a, 'input>) -> impl Iterator<Item = Node<'a, 'input>> {
     node.children()
-        .filter(|child| child.is_element() && child.tag_name().namespace() == Some(BPMN))
+        .filter(|child| child.is_element() && is_bpmn_namespace(child.tag_name().namespace()))
 }
 
 fn bpmn_child<'a, 'input>(node: Node<'a, 'input>, name: &str) -> Option<Node<'a, 'input>> {
@@ -192,7 +203,13 @@ fn text_of(node: Node<'_, '_>) -> String {
 }
 
 /// Flow elements that are documentation only.
-const IGNORED: [&str; 16] = [
+const IGNORED: [&str; 22] = [
+    "incoming",
+    "outgoing",
+    "multiInstanceLoopCharacteristics",
+    "standardLoopCharacteristics",
+    "performer",
+    "potentialOwner",
     "laneSet",
     "textAnnotation",
     "association",
@@ -221,6 +238,7 @@ struct Context<'a, 'input> {
     messages: HashMap<String, MessageGlobal>,
     errors: HashMap<String, String>,
     definitions: HashMap<String, Node<'a, 'input>>,
+    global_tasks: HashSet<String>,
     unsupported: Vec<Unsupported>,
     problems: Vec<Problem>,
 }
@@ -250,6 +268,9 @@ impl<'a, 'input> Context<'a, 'input> {
                 name if name.ends_with("EventDefinition") => {
                     self.definitions.insert(id, node);
                 }
+                name if name.starts_with("global") => {
+                    self.global_tasks.insert(id);
+                }
                 _ => {}
             }
         }
@@ -267,8 +288,10 @@ impl<'a, 'input> Context<'a, 'input> {
         match self.expressions.compile(source) {
             Ok(compiled) => Some(Expr::Compiled(compiled)),
             Err(reason) => {
-                self.problems
-                    .push(problem(Some(id), format!("expression `{source}`: {reason}")));
+                self.problems.push(problem(
+                    Some(id),
+                    format!("expression `{source}`: {reason}"),
+                ));
                 None
             }
         }
@@ -308,6 +331,12 @@ impl<'a, 'input> Context<'a, 'input> {
         })
     }
 
+    /// The message of a throw event: optional, as the job does the sending.
+    fn thrown_message(&mut self, id: &str, definition: Node<'_, '_>) -> Option<MessageSpec> {
+        definition.attribute("messageRef")?;
+        self.message(id, definition)
+    }
+
     fn timer(&mut self, id: &str, definition: Node<'_, '_>) -> Option<TimerSpec> {
         let forms = [
             ("timeDuration", TimerKind::Duration),
@@ -316,7 +345,9 @@ impl<'a, 'input> Context<'a, 'input> {
         ];
         let found: Vec<_> = forms
             .iter()
-            .filter_map(|(name, kind)| bpmn_child(definition, name).map(|node| (*kind, text_of(node))))
+            .filter_map(|(name, kind)| {
+                bpmn_child(definition, name).map(|node| (*kind, text_of(node)))
+            })
             .collect();
         let [(kind, text)] = found.as_slice() else {
             self.problems.push(problem(
@@ -339,7 +370,10 @@ impl<'a, 'input> Context<'a, 'input> {
             }
             Expr::Static(Value::String(text.clone()))
         };
-        Some(TimerSpec { kind: *kind, source })
+        Some(TimerSpec {
+            kind: *kind,
+            source,
+        })
     }
 
     /// The event definitions of an event, inline or by `eventDefinitionRef`.
@@ -405,15 +439,19 @@ impl<'a, 'input> Context<'a, 'input> {
         let retries = match definition.and_then(|definition| definition.attribute("retries")) {
             None => 3,
             Some(text) => text.trim().parse::<u32>().unwrap_or_else(|_| {
-                self.problems
-                    .push(problem(Some(id), format!("retries `{text}` is not a number")));
+                self.problems.push(problem(
+                    Some(id),
+                    format!("retries `{text}` is not a number"),
+                ));
                 3
             }),
         };
         let mut headers = std::collections::BTreeMap::new();
         if let Some(task_headers) = zeebe_child(node, "taskHeaders") {
             for header in task_headers.children().filter(|child| child.is_element()) {
-                if let (Some(key), Some(value)) = (header.attribute("key"), header.attribute("value")) {
+                if let (Some(key), Some(value)) =
+                    (header.attribute("key"), header.attribute("value"))
+                {
                     headers.insert(key.to_owned(), value.to_owned());
                 }
             }
@@ -442,7 +480,12 @@ struct ProcessBuilder {
     skipped: HashSet<String>,
 }
 
-fn new_element(id: &str, node: Node<'_, '_>, bpmn_kind: &'static str, kind: ElementKind) -> Element {
+fn new_element(
+    id: &str,
+    node: Node<'_, '_>,
+    bpmn_kind: &'static str,
+    kind: ElementKind,
+) -> Element {
     Element {
         id: id.to_owned(),
         name: node.attribute("name").map(str::to_owned),
@@ -650,20 +693,31 @@ fn read_kind<'a, 'input>(
         },
         "endEvent" => ElementKind::EndEvent(read_end(context, node, id)?),
         "intermediateCatchEvent" => match context.trigger(name, id, node)? {
-            trigger @ (Trigger::Message(_) | Trigger::Timer(_)) => ElementKind::IntermediateCatch(trigger),
+            Trigger::Timer(TimerSpec {
+                kind: TimerKind::Cycle,
+                ..
+            }) => {
+                context.unsupported("intermediateCatchEvent(timeCycle)", id);
+                return None;
+            }
+            trigger @ (Trigger::Message(_) | Trigger::Timer(_)) => {
+                ElementKind::IntermediateCatch(trigger)
+            }
             Trigger::None | Trigger::Error(_) => {
-                context
-                    .problems
-                    .push(problem(Some(id), "a catch event needs a message or timer definition"));
+                context.problems.push(problem(
+                    Some(id),
+                    "a catch event needs a message or timer definition",
+                ));
                 return None;
             }
         },
         "intermediateThrowEvent" => read_throw(context, node, id)?,
         "boundaryEvent" => match context.trigger(name, id, node)? {
             Trigger::None => {
-                context
-                    .problems
-                    .push(problem(Some(id), "a boundary event needs an event definition"));
+                context.problems.push(problem(
+                    Some(id),
+                    "a boundary event needs an event definition",
+                ));
                 return None;
             }
             trigger => ElementKind::BoundaryEvent {
@@ -678,17 +732,28 @@ fn read_kind<'a, 'input>(
                 context.unsupported("businessRuleTask(calledDecision)", id);
                 return None;
             }
-            ElementKind::Task {
-                job: Some(context.job(node, name)),
+            let mut job = context.job(node, name);
+            if let Some(reference) = node.attribute("messageRef") {
+                let message = context
+                    .messages
+                    .get(reference)
+                    .map(|global| global.name.clone());
+                job.headers.insert(
+                    "messageName".to_owned(),
+                    message.unwrap_or_else(|| reference.to_owned()),
+                );
             }
+            ElementKind::Task { job: Some(job) }
         }
         "userTask" => ElementKind::Task {
             job: Some(context.job(node, "io.camunda.zeebe:userTask")),
         },
         "scriptTask" => read_script(context, node, id)?,
-        "receiveTask" => {
-            ElementKind::ReceiveTask(context.message(id, node)?)
+        "receiveTask" if node.attribute("instantiate") == Some("true") => {
+            context.unsupported("receiveTask(instantiate)", id);
+            return None;
         }
+        "receiveTask" => ElementKind::ReceiveTask(context.message(id, node)?),
         "exclusiveGateway" => ElementKind::ExclusiveGateway,
         "parallelGateway" => ElementKind::ParallelGateway,
         "inclusiveGateway" => ElementKind::InclusiveGateway,
@@ -719,15 +784,16 @@ fn read_end<'a, 'input>(
         "errorEventDefinition" => match context.trigger("endEvent", id, node)? {
             Trigger::Error(Some(code)) => Some(EndBehaviour::Error(code)),
             _ => {
-                context
-                    .problems
-                    .push(problem(Some(id), "an error end event needs an errorRef with a code"));
+                context.problems.push(problem(
+                    Some(id),
+                    "an error end event needs an errorRef with a code",
+                ));
                 None
             }
         },
         "messageEventDefinition" => {
             let mut job = context.job(node, "endEvent");
-            if let Some(spec) = context.message(id, *definition) {
+            if let Some(spec) = context.thrown_message(id, *definition) {
                 job.headers.insert("messageName".to_owned(), spec.name);
             }
             Some(EndBehaviour::Job(job))
@@ -750,13 +816,16 @@ fn read_throw<'a, 'input>(
         [] => Some(ElementKind::IntermediateThrow),
         [definition] if definition.tag_name().name() == "messageEventDefinition" => {
             let mut job = context.job(node, "intermediateThrowEvent");
-            if let Some(spec) = context.message(id, *definition) {
+            if let Some(spec) = context.thrown_message(id, *definition) {
                 job.headers.insert("messageName".to_owned(), spec.name);
             }
             Some(ElementKind::Task { job: Some(job) })
         }
         [definition] => {
-            let short = definition.tag_name().name().trim_end_matches("EventDefinition");
+            let short = definition
+                .tag_name()
+                .name()
+                .trim_end_matches("EventDefinition");
             context.unsupported(format!("intermediateThrowEvent({short})"), id);
             None
         }
@@ -786,7 +855,8 @@ fn read_script(context: &mut Context<'_, '_>, node: Node<'_, '_>, id: &str) -> O
         job.headers.insert("script".to_owned(), text_of(body));
     }
     if let Some(format) = node.attribute("scriptFormat") {
-        job.headers.insert("scriptFormat".to_owned(), format.to_owned());
+        job.headers
+            .insert("scriptFormat".to_owned(), format.to_owned());
     }
     Some(ElementKind::Task { job: Some(job) })
 }
@@ -797,11 +867,16 @@ fn read_call(context: &mut Context<'_, '_>, node: Node<'_, '_>, id: &str) -> Opt
         .and_then(|called| called.attribute("processId"))
         .or_else(|| node.attribute("calledElement"));
     let Some(source) = source.filter(|source| !source.trim().is_empty()) else {
-        context
-            .problems
-            .push(problem(Some(id), "a call activity needs a called process id"));
+        context.problems.push(problem(
+            Some(id),
+            "a call activity needs a called process id",
+        ));
         return None;
     };
+    if context.global_tasks.contains(source) {
+        context.unsupported("callActivity(globalTask)", id);
+        return None;
+    }
     Some(ElementKind::CallActivity {
         process_id: context.value_or_expression(id, source)?,
         propagate_all_child_variables: called
@@ -820,15 +895,21 @@ fn add_element<'a, 'input>(
     let id = node.attribute("id").unwrap_or_default().to_owned();
     let name = node.tag_name().name();
     if id.is_empty() {
-        context.problems.push(problem(None, format!("a {name} has no id")));
+        context
+            .problems
+            .push(problem(None, format!("a {name} has no id")));
         return;
     }
     if builder.by_id.contains_key(&id) {
-        context.problems.push(problem(Some(&id), "the id is used twice"));
+        context
+            .problems
+            .push(problem(Some(&id), "the id is used twice"));
         return;
     }
     let Ok(index) = ElementIndex::try_from(builder.elements.len()) else {
-        context.problems.push(problem(Some(&id), "too many elements"));
+        context
+            .problems
+            .push(problem(Some(&id), "too many elements"));
         return;
     };
     let is_subprocess = matches!(kind, ElementKind::SubProcess { .. });
@@ -856,21 +937,28 @@ fn read_quantities(context: &mut Context<'_, '_>, node: Node<'_, '_>, id: &str) 
         match node.attribute(attribute).map(str::trim) {
             None | Some("1") => {}
             Some(text) => match text.parse::<u32>() {
-                Ok(0) | Err(_) => context
-                    .problems
-                    .push(problem(Some(id), format!("{attribute} must be at least 1, not `{text}`"))),
+                Ok(0) | Err(_) => context.problems.push(problem(
+                    Some(id),
+                    format!("{attribute} must be at least 1, not `{text}`"),
+                )),
                 Ok(_) => context.unsupported(format!("{attribute}>1"), id),
             },
         }
     }
 }
 
-fn read_mappings(context: &mut Context<'_, '_>, node: Node<'_, '_>, id: &str, element: &mut Element) {
+fn read_mappings(
+    context: &mut Context<'_, '_>,
+    node: Node<'_, '_>,
+    id: &str,
+    element: &mut Element,
+) {
     let Some(io_mapping) = zeebe_child(node, "ioMapping") else {
         return;
     };
     for mapping in io_mapping.children().filter(|child| child.is_element()) {
-        let (Some(source), Some(target)) = (mapping.attribute("source"), mapping.attribute("target"))
+        let (Some(source), Some(target)) =
+            (mapping.attribute("source"), mapping.attribute("target"))
         else {
             context
                 .problems
@@ -902,8 +990,14 @@ fn read_multi_instance(
         return None;
     }
     let characteristics = bpmn_child(node, "multiInstanceLoopCharacteristics")?;
-    if let Some(behavior) = characteristics.attribute("behavior").filter(|behavior| *behavior != "All") {
-        context.unsupported(format!("multiInstanceLoopCharacteristics(behavior={behavior})"), id);
+    if let Some(behavior) = characteristics
+        .attribute("behavior")
+        .filter(|behavior| *behavior != "All")
+    {
+        context.unsupported(
+            format!("multiInstanceLoopCharacteristics(behavior={behavior})"),
+            id,
+        );
         return None;
     }
     let zeebe = zeebe_child(characteristics, "loopCharacteristics");
@@ -925,7 +1019,8 @@ fn read_multi_instance(
         Some(source) if !source.is_empty() => Some(context.expression(id, &source)?),
         _ => None,
     };
-    let completion_condition = match bpmn_child(characteristics, "completionCondition").map(text_of) {
+    let completion_condition = match bpmn_child(characteristics, "completionCondition").map(text_of)
+    {
         Some(source) if !source.is_empty() => Some(context.expression(id, &source)?),
         _ => None,
     };

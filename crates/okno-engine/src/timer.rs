@@ -122,7 +122,10 @@ mod tests {
                 interval_ms: 10_000
             })
         );
-        assert_eq!(parse_cycle("R/PT1S").map(|cycle| cycle.repetitions), Ok(None));
+        assert_eq!(
+            parse_cycle("R/PT1S").map(|cycle| cycle.repetitions),
+            Ok(None)
+        );
         assert!(parse_cycle("R3/P0D").is_err());
         assert!(parse_cycle("PT1S").is_err());
     }

@@ -108,11 +108,17 @@ fn wire_scopes(elements: &mut [Element], problems: &mut Vec<Problem>) {
                     "an event subprocess needs a start event with a trigger",
                 ));
             } else if elements[parent].none_start.replace(index_u32).is_some() {
-                problems.push(problem(Some(&id), "an event subprocess has exactly one start event"));
+                problems.push(problem(
+                    Some(&id),
+                    "an event subprocess has exactly one start event",
+                ));
             }
         } else if is_none {
             if elements[parent].none_start.replace(index_u32).is_some() {
-                problems.push(problem(Some(&id), "more than one none start event in one scope"));
+                problems.push(problem(
+                    Some(&id),
+                    "more than one none start event in one scope",
+                ));
             }
         } else if parent == 0 {
             if matches!(trigger, Trigger::Error(_)) {
@@ -131,7 +137,8 @@ fn wire_scopes(elements: &mut [Element], problems: &mut Vec<Problem>) {
     }
     for element in elements.iter() {
         let needs_start = matches!(element.kind, ElementKind::SubProcess { .. })
-            || (matches!(element.kind, ElementKind::Process) && element.triggered_starts.is_empty());
+            || (matches!(element.kind, ElementKind::Process)
+                && element.triggered_starts.is_empty());
         if needs_start && element.none_start.is_none() {
             problems.push(problem(Some(&element.id), "no start event"));
         }
@@ -157,7 +164,10 @@ fn check_element(
             problems.push(problem(id, "an end event has no outgoing sequence flow"));
         }
         ElementKind::BoundaryEvent { .. } if has_incoming => {
-            problems.push(problem(id, "a boundary event has no incoming sequence flow"));
+            problems.push(problem(
+                id,
+                "a boundary event has no incoming sequence flow",
+            ));
         }
         ElementKind::SubProcess {
             triggered_by_event: true,
@@ -170,7 +180,10 @@ fn check_element(
         | ElementKind::EventBasedGateway
             if !has_outgoing =>
         {
-            problems.push(problem(id, "a gateway needs at least one outgoing sequence flow"));
+            problems.push(problem(
+                id,
+                "a gateway needs at least one outgoing sequence flow",
+            ));
         }
         ElementKind::EventBasedGateway => check_event_gateway(elements, flows, element, problems),
         _ => {}
@@ -243,7 +256,11 @@ fn check_event_gateway(
 }
 
 /// The elements of the same scope from which a token can reach `gateway`.
-fn upstream(elements: &[Element], flows: &[crate::model::Flow], gateway: usize) -> Vec<ElementIndex> {
+fn upstream(
+    elements: &[Element],
+    flows: &[crate::model::Flow],
+    gateway: usize,
+) -> Vec<ElementIndex> {
     let mut seen = BTreeSet::new();
     let mut stack: Vec<ElementIndex> = elements[gateway]
         .incoming
@@ -255,7 +272,12 @@ fn upstream(elements: &[Element], flows: &[crate::model::Flow], gateway: usize) 
             continue;
         }
         let element = &elements[index as usize];
-        stack.extend(element.incoming.iter().map(|flow| flows[*flow as usize].source));
+        stack.extend(
+            element
+                .incoming
+                .iter()
+                .map(|flow| flows[*flow as usize].source),
+        );
         if let ElementKind::BoundaryEvent { attached_to, .. } = element.kind {
             stack.push(attached_to);
         }
@@ -265,8 +287,10 @@ fn upstream(elements: &[Element], flows: &[crate::model::Flow], gateway: usize) 
 
 /// Fails processes of one file that call each other in a cycle (static process ids only).
 pub(crate) fn call_cycles(processes: &[ProcessDefinition], problems: &mut Vec<Problem>) {
-    let by_id: HashMap<&str, &ProcessDefinition> =
-        processes.iter().map(|process| (process.id.as_str(), process)).collect();
+    let by_id: HashMap<&str, &ProcessDefinition> = processes
+        .iter()
+        .map(|process| (process.id.as_str(), process))
+        .collect();
     let calls = |process: &ProcessDefinition| -> Vec<(String, String)> {
         process
             .elements

@@ -26,7 +26,10 @@ fn vars(value: Value) -> Map<String, Value> {
     value.as_object().cloned().unwrap_or_default()
 }
 
-fn complete_with(result: Value) -> impl FnMut(&okno_engine::memory::ActivatedJob, &mut okno_engine::memory::HandlerContext) -> JobOutcome {
+fn complete_with(
+    result: Value,
+) -> impl FnMut(&okno_engine::memory::ActivatedJob, &mut okno_engine::memory::HandlerContext) -> JobOutcome
+{
     move |_, _| JobOutcome::Complete(vars(result.clone()))
 }
 
@@ -41,7 +44,13 @@ fn status(runner: &Runner, instance: u64) -> InstanceStatus {
 }
 
 fn result(runner: &Runner, instance: u64) -> Value {
-    let variables = runner.instance(instance).unwrap().state.result.clone().unwrap();
+    let variables = runner
+        .instance(instance)
+        .unwrap()
+        .state
+        .result
+        .clone()
+        .unwrap();
     serde_json::to_value(variables).unwrap()
 }
 
@@ -66,10 +75,19 @@ fn exclusive_gateway_takes_the_first_true_flow_or_the_default() {
     runner.handler("check", complete_with(json!({"checked": true})));
     let big = runner.start("order", vars(json!({"amount": 150}))).unwrap();
     let small = runner.start("order", vars(json!({"amount": 5}))).unwrap();
-    assert_eq!(runner.entered(big), ["order", "start", "check", "xor", "big"]);
-    assert_eq!(runner.entered(small), ["order", "start", "check", "xor", "small"]);
+    assert_eq!(
+        runner.entered(big),
+        ["order", "start", "check", "xor", "big"]
+    );
+    assert_eq!(
+        runner.entered(small),
+        ["order", "start", "check", "xor", "small"]
+    );
     assert_eq!(status(&runner, big), InstanceStatus::Completed);
-    assert_eq!(result(&runner, big), json!({"amount": 150, "checked": true}));
+    assert_eq!(
+        result(&runner, big),
+        json!({"amount": 150, "checked": true})
+    );
 }
 
 #[test]
@@ -83,7 +101,9 @@ fn an_expression_error_is_an_incident_that_resolves_after_the_fix() {
     assert_eq!(incidents[0].2.kind, IncidentKind::Expression);
     let incident = incidents[0].1;
     // Nothing changed: resolving retries and fails again, without crashing.
-    runner.send(instance, Command::ResolveIncident { incident }).unwrap();
+    runner
+        .send(instance, Command::ResolveIncident { incident })
+        .unwrap();
     assert_eq!(runner.incidents().len(), 1);
 }
 
@@ -107,7 +127,9 @@ fn failing_jobs_use_their_retries_then_raise_an_incident() {
     assert_eq!(incidents.len(), 1, "{incidents:?}");
     assert_eq!(incidents[0].2.kind, IncidentKind::JobNoRetries);
     let incident = incidents[0].1;
-    runner.send(instance, Command::ResolveIncident { incident }).unwrap();
+    runner
+        .send(instance, Command::ResolveIncident { incident })
+        .unwrap();
     assert_eq!(status(&runner, instance), InstanceStatus::Completed);
 }
 
@@ -144,7 +166,13 @@ fn parallel_and_inclusive_gateways_fork_and_join() {
     assert!(!runner.entered(instance).contains(&"merge"));
     let job = runner.open_jobs().next().unwrap().job;
     runner
-        .send(instance, Command::CompleteJob { job, variables: Map::new() })
+        .send(
+            instance,
+            Command::CompleteJob {
+                job,
+                variables: Map::new(),
+            },
+        )
         .unwrap();
     let entered = runner.entered(instance);
     assert_eq!(entered.iter().filter(|id| **id == "join").count(), 1);
@@ -181,7 +209,9 @@ fn subprocess_scopes_and_io_mappings_follow_zeebe() {
         assert_eq!(job.variables["local"], json!(21));
         JobOutcome::Complete(vars(json!({"result": "ok", "local": 7})))
     });
-    let instance = runner.start("p", vars(json!({"order": {"total": 21}}))).unwrap();
+    let instance = runner
+        .start("p", vars(json!({"order": {"total": 21}})))
+        .unwrap();
     assert_eq!(
         result(&runner, instance),
         json!({"order": {"total": 21, "result": "ok"}, "doubled": 42})
@@ -211,11 +241,16 @@ fn errors_are_caught_by_boundary_events_and_uncaught_ones_are_incidents() {
     runner.handler("w", complete_with(json!({})));
     let instance = runner.start("p", Map::new()).unwrap();
     let entered = runner.entered(instance);
-    assert!(entered.contains(&"handled") && !entered.contains(&"fine"), "{entered:?}");
+    assert!(
+        entered.contains(&"handled") && !entered.contains(&"fine"),
+        "{entered:?}"
+    );
     assert_eq!(status(&runner, instance), InstanceStatus::Completed);
 
     let mut runner = self::runner(process);
-    runner.handler("w", |_, _| JobOutcome::Error { code: "OTHER".into() });
+    runner.handler("w", |_, _| JobOutcome::Error {
+        code: "OTHER".into(),
+    });
     let instance = runner.start("p", Map::new()).unwrap();
     assert_eq!(runner.incidents()[0].2.kind, IncidentKind::UnhandledError);
     assert_eq!(status(&runner, instance), InstanceStatus::Active);
@@ -248,9 +283,25 @@ fn messages_correlate_by_key_and_timers_fire_on_the_virtual_clock() {
     assert!(runner.publish("order-paid", "A-1", vars(json!({"paidAt": 5}))));
     assert!(!runner.publish("order-paid", "nobody", Map::new()));
     runner.advance(60_000);
-    let count = |instance: u64, id: &str| runner.entered(instance).iter().filter(|e| **e == id).count();
-    assert_eq!((count(first, "reminded"), count(first, "paid"), count(first, "expired")), (2, 1, 0));
-    assert_eq!((count(second, "reminded"), count(second, "expired")), (2, 1));
+    let count = |instance: u64, id: &str| {
+        runner
+            .entered(instance)
+            .iter()
+            .filter(|e| **e == id)
+            .count()
+    };
+    assert_eq!(
+        (
+            count(first, "reminded"),
+            count(first, "paid"),
+            count(first, "expired")
+        ),
+        (2, 1, 0)
+    );
+    assert_eq!(
+        (count(second, "reminded"), count(second, "expired")),
+        (2, 1)
+    );
     assert_eq!(result(&runner, first)["paidAt"], json!(5));
     assert_eq!(runner.timers_scheduled(), 0);
 }
@@ -299,14 +350,23 @@ fn multi_instance_collects_outputs_in_order() {
 </bpmn:process>"#
         );
         let mut runner = runner(&process);
-        let instance = runner.start("p", vars(json!({"items": [1, 2, 3]}))).unwrap();
+        let instance = runner
+            .start("p", vars(json!({"items": [1, 2, 3]})))
+            .unwrap();
         // Complete the jobs in reverse order of creation where several are open.
         while let Some(job) = runner.open_jobs().last().cloned() {
             let done = job.variables["item"].as_i64().unwrap() * 10;
-            let command = Command::CompleteJob { job: job.job, variables: vars(json!({"done": done})) };
+            let command = Command::CompleteJob {
+                job: job.job,
+                variables: vars(json!({"done": done})),
+            };
             runner.send(instance, command).unwrap();
         }
-        assert_eq!(result(&runner, instance)["results"], json!([10, 20, 30]), "{sequential}");
+        assert_eq!(
+            result(&runner, instance)["results"],
+            json!([10, 20, 30]),
+            "{sequential}"
+        );
     }
 }
 
@@ -338,7 +398,9 @@ fn event_subprocess_call_activity_and_terminate_end() {
     );
     let mut runner = Runner::default();
     runner.deploy(&file).unwrap();
-    let instance = runner.start("parent", vars(json!({"orderId": 41}))).unwrap();
+    let instance = runner
+        .start("parent", vars(json!({"orderId": 41})))
+        .unwrap();
     assert!(runner.entered(instance).contains(&"wait"));
     assert!(runner.publish("order-paid", "41", Map::new()));
     assert_eq!(status(&runner, instance), InstanceStatus::Completed);
@@ -352,14 +414,34 @@ fn event_subprocess_call_activity_and_terminate_end() {
 fn the_state_and_events_serialise() {
     let definitions = okno_engine::deploy(&model(ORDER), &BuiltinExpressions).unwrap();
     let mut state = okno_engine::InstanceState::default();
-    let command = Command::StartInstance { variables: vars(json!({"amount": 3})), start_event: None };
-    let output = okno_engine::handle(&mut state, &definitions[0], command, okno_engine::Timestamp(0)).unwrap();
+    let command = Command::StartInstance {
+        variables: vars(json!({"amount": 3})),
+        start_event: None,
+    };
+    let output = okno_engine::handle(
+        &mut state,
+        &definitions[0],
+        command,
+        okno_engine::Timestamp(0),
+    )
+    .unwrap();
     let text = serde_json::to_string(&(&state, &output)).unwrap();
-    let (again, _): (okno_engine::InstanceState, okno_engine::EngineOutput) = serde_json::from_str(&text).unwrap();
+    let (again, _): (okno_engine::InstanceState, okno_engine::EngineOutput) =
+        serde_json::from_str(&text).unwrap();
     assert_eq!(again, state);
-    let rejected = okno_engine::handle(&mut state, &definitions[0], Command::CancelInstance, okno_engine::Timestamp(0));
+    let rejected = okno_engine::handle(
+        &mut state,
+        &definitions[0],
+        Command::CancelInstance,
+        okno_engine::Timestamp(0),
+    );
     assert!(rejected.is_ok());
-    let after = okno_engine::handle(&mut state, &definitions[0], Command::CancelInstance, okno_engine::Timestamp(0));
+    let after = okno_engine::handle(
+        &mut state,
+        &definitions[0],
+        Command::CancelInstance,
+        okno_engine::Timestamp(0),
+    );
     assert!(after.is_err());
 }
 
@@ -369,7 +451,10 @@ fn deploy_error(xml: &str) -> DeployError {
 
 #[test]
 fn bad_input_is_rejected_with_ids_and_reasons() {
-    assert!(matches!(deploy_error("<bpmn:definitions"), DeployError::Xml(_)));
+    assert!(matches!(
+        deploy_error("<bpmn:definitions"),
+        DeployError::Xml(_)
+    ));
     let dtd = r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x/>"#;
     assert!(matches!(deploy_error(dtd), DeployError::Xml(_)));
     let deep = format!("{}{}", "<a>".repeat(300), "</a>".repeat(300));
@@ -389,15 +474,38 @@ fn bad_input_is_rejected_with_ids_and_reasons() {
   <bpmn:task id="x"/>
 </bpmn:process>"#,
     );
-    let DeployError::Rejected { unsupported, problems } = deploy_error(&broken) else {
+    let DeployError::Rejected {
+        unsupported,
+        problems,
+    } = deploy_error(&broken)
+    else {
         panic!("expected a rejection");
     };
-    let kinds: Vec<(&str, &str)> = unsupported.iter().map(|u| (u.kind.as_str(), u.element_id.as_str())).collect();
-    assert_eq!(kinds, [("complexGateway", "cx"), ("intermediateThrowEvent(signal)", "sig")]);
+    let kinds: Vec<(&str, &str)> = unsupported
+        .iter()
+        .map(|u| (u.kind.as_str(), u.element_id.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("complexGateway", "cx"),
+            ("intermediateThrowEvent(signal)", "sig")
+        ]
+    );
     let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    assert!(text.iter().any(|p| p.starts_with("a: targetRef `nowhere`")), "{text:?}");
-    assert!(text.iter().any(|p| p.starts_with("g: a gateway needs at least one outgoing")), "{text:?}");
-    assert!(text.iter().any(|p| p.starts_with("c: expression")), "{text:?}");
+    assert!(
+        text.iter().any(|p| p.starts_with("a: targetRef `nowhere`")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|p| p.starts_with("g: a gateway needs at least one outgoing")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|p| p.starts_with("c: expression")),
+        "{text:?}"
+    );
 
     let cyclic = model(
         r#"<bpmn:process id="a"><bpmn:startEvent id="s1"/><bpmn:sequenceFlow id="f1" sourceRef="s1" targetRef="c1"/><bpmn:callActivity id="c1" calledElement="b"/></bpmn:process>
@@ -406,5 +514,8 @@ fn bad_input_is_rejected_with_ids_and_reasons() {
     let DeployError::Rejected { problems, .. } = deploy_error(&cyclic) else {
         panic!("expected a rejection");
     };
-    assert!(problems.iter().any(|p| p.reason.contains("cycle")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.reason.contains("cycle")),
+        "{problems:?}"
+    );
 }

@@ -27,7 +27,11 @@ impl Machine<'_> {
         }
         let mut payload = variables.clone();
         if is_body {
-            if let Some(name) = element.multi_instance.as_ref().and_then(|m| m.output_collection.as_ref()) {
+            if let Some(name) = element
+                .multi_instance
+                .as_ref()
+                .and_then(|m| m.output_collection.as_ref())
+            {
                 let collected = instance.variables.get(name).cloned().unwrap_or(Value::Null);
                 payload.insert(name.clone(), collected);
             }
@@ -35,7 +39,12 @@ impl Machine<'_> {
         let writes = match self.output_writes(key, element, payload) {
             Ok(writes) => writes,
             Err(message) => {
-                self.incident(key, IncidentKind::Expression, message, Retry::Complete(variables));
+                self.incident(
+                    key,
+                    IncidentKind::Expression,
+                    message,
+                    Retry::Complete(variables),
+                );
                 return;
             }
         };
@@ -84,7 +93,9 @@ impl Machine<'_> {
             return;
         }
         for flow in &flows {
-            self.output.events.push(Event::SequenceFlowTaken { flow: *flow });
+            self.output
+                .events
+                .push(Event::SequenceFlowTaken { flow: *flow });
             let target = self.definition.flow(*flow).target;
             self.push_enter(target, scope, *flow);
         }
@@ -135,6 +146,7 @@ impl Machine<'_> {
         let exclusive = matches!(element.kind, ElementKind::ExclusiveGateway);
         let lookup = ScopeVariables::new(self.state, key);
         let mut chosen = Vec::new();
+        let mut condition_held = false;
         for flow_index in &element.outgoing {
             if element.default_flow == Some(*flow_index) {
                 continue;
@@ -156,10 +168,17 @@ impl Machine<'_> {
                 },
             };
             if taken {
+                condition_held |= flow.condition.is_some();
                 chosen.push(*flow_index);
                 if exclusive {
                     break;
                 }
+            }
+        }
+        // The default flow is taken when no conditional flow was (unconditional ones aside).
+        if !condition_held {
+            if let Some(default) = element.default_flow {
+                chosen.push(default);
             }
         }
         if chosen.is_empty() {
@@ -194,7 +213,13 @@ impl Machine<'_> {
         Ok((output, done))
     }
 
-    fn inner_completed(&mut self, body: u64, loop_counter: u32, output: Option<Value>, condition_met: bool) {
+    fn inner_completed(
+        &mut self,
+        body: u64,
+        loop_counter: u32,
+        output: Option<Value>,
+        condition_met: bool,
+    ) {
         let definition = self.definition;
         let Some(instance) = self.state.elements.get_mut(&body) else {
             return;
@@ -326,15 +351,18 @@ impl Machine<'_> {
             ElementKind::CallActivity { .. }
         ) && instance.multi_instance.is_none()
         {
-            self.output
-                .effects
-                .push(Effect::CancelChildInstance { element_instance: key });
+            self.output.effects.push(Effect::CancelChildInstance {
+                element_instance: key,
+            });
         }
         self.output.events.push(Event::ElementTerminated {
             key,
             element: instance.element,
         });
-        if let Some(parent) = instance.scope.and_then(|scope| self.state.elements.get_mut(&scope)) {
+        if let Some(parent) = instance
+            .scope
+            .and_then(|scope| self.state.elements.get_mut(&scope))
+        {
             parent.children = parent.children.saturating_sub(1);
         }
     }

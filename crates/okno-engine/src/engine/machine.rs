@@ -277,7 +277,8 @@ impl<'a> Machine<'a> {
         let target = definition.element(element);
         let is_parallel = matches!(target.kind, ElementKind::ParallelGateway);
         let is_inclusive = matches!(target.kind, ElementKind::InclusiveGateway);
-        let Some(flow) = flow.filter(|_| (is_parallel || is_inclusive) && target.incoming.len() > 1)
+        let Some(flow) =
+            flow.filter(|_| (is_parallel || is_inclusive) && target.incoming.len() > 1)
         else {
             self.activate(element, scope, None, None);
             return;
@@ -291,10 +292,12 @@ impl<'a> Machine<'a> {
             self.state.pending_inclusive.insert(scope);
             return;
         }
-        let ready = target
-            .incoming
-            .iter()
-            .all(|incoming| instance.join_tokens.get(incoming).is_some_and(|count| *count > 0));
+        let ready = target.incoming.iter().all(|incoming| {
+            instance
+                .join_tokens
+                .get(incoming)
+                .is_some_and(|count| *count > 0)
+        });
         if ready {
             consume_join_tokens(&mut instance.join_tokens, &target.incoming);
             self.push_activate(element, scope, None, None);
@@ -700,7 +703,11 @@ impl<'a> Machine<'a> {
 
     pub(super) fn incident(&mut self, key: u64, kind: IncidentKind, message: String, retry: Retry) {
         let incident = self.next_key();
-        let element = self.state.elements.get(&key).map_or(0, |instance| instance.element);
+        let element = self
+            .state
+            .elements
+            .get(&key)
+            .map_or(0, |instance| instance.element);
         if let Some(instance) = self.state.elements.get_mut(&key) {
             instance.in_incident = true;
         }

@@ -12,7 +12,9 @@ use super::machine::{Machine, Work};
 use super::variables::ScopeVariables;
 use super::{Effect, Event, IncidentKind, Retry, Subscription, Timer};
 use crate::error::EngineError;
-use crate::model::{Element, ElementIndex, ElementKind, MessageSpec, TimerKind, TimerSpec, Trigger};
+use crate::model::{
+    Element, ElementIndex, ElementKind, MessageSpec, TimerKind, TimerSpec, Trigger,
+};
 use crate::timer;
 
 impl Machine<'_> {
@@ -65,12 +67,19 @@ impl Machine<'_> {
         element: ElementIndex,
         spec: &TimerSpec,
     ) -> Result<(), String> {
-        let text = match spec.source.evaluate(&ScopeVariables::new(self.state, owner))? {
+        let text = match spec
+            .source
+            .evaluate(&ScopeVariables::new(self.state, owner))?
+        {
             Value::String(text) => text,
             other => return Err(format!("timer value `{other}` is not a string")),
         };
         let (due, repetitions_left, interval_ms) = match spec.kind {
-            TimerKind::Duration => (self.now.plus_ms(timer::parse_duration_ms(&text)?), Some(0), 0),
+            TimerKind::Duration => (
+                self.now.plus_ms(timer::parse_duration_ms(&text)?),
+                Some(0),
+                0,
+            ),
             TimerKind::Date => (timer::parse_date(&text)?, Some(0), 0),
             TimerKind::Cycle => {
                 let cycle = timer::parse_cycle(&text)?;
@@ -115,7 +124,11 @@ impl Machine<'_> {
                 match expression.evaluate(&ScopeVariables::new(self.state, owner))? {
                     Value::String(text) => Some(text),
                     Value::Number(number) => Some(number.to_string()),
-                    other => return Err(format!("correlation key `{other}` is not a string or number")),
+                    other => {
+                        return Err(format!(
+                            "correlation key `{other}` is not a string or number"
+                        ));
+                    }
                 }
             }
         };
@@ -191,7 +204,9 @@ impl Machine<'_> {
         let Some(timer) = self.state.timers.remove(&key) else {
             return;
         };
-        self.output.events.push(Event::TimerTriggered { timer: key });
+        self.output
+            .events
+            .push(Event::TimerTriggered { timer: key });
         let repeats = timer.repetitions_left != Some(0) && self.keeps_owner(timer.element);
         if repeats {
             let next = Timer {
@@ -259,7 +274,10 @@ impl Machine<'_> {
                     let definition = self.definition;
                     self.terminate_children(owner);
                     self.close_triggers(owner, |index| {
-                        matches!(definition.element(index).kind, ElementKind::StartEvent { .. })
+                        matches!(
+                            definition.element(index).kind,
+                            ElementKind::StartEvent { .. }
+                        )
                     });
                 }
                 self.push_activate(subprocess, owner, None, Some(variables));
@@ -275,7 +293,12 @@ impl Machine<'_> {
     }
 
     /// An event-based gateway's target event happened: the gateway completes into it.
-    fn event_gateway_chose(&mut self, gateway: u64, target: ElementIndex, variables: Map<String, Value>) {
+    fn event_gateway_chose(
+        &mut self,
+        gateway: u64,
+        target: ElementIndex,
+        variables: Map<String, Value>,
+    ) {
         let Some(instance) = self.state.elements.get(&gateway) else {
             return;
         };
@@ -307,7 +330,13 @@ impl Machine<'_> {
 
     /// Throws a BPMN error, searching for a catcher from `from` outwards. `thrower` holds the
     /// incident if nothing catches it.
-    pub(super) fn throw_error(&mut self, from: u64, thrower: u64, code: String, variables: Map<String, Value>) {
+    pub(super) fn throw_error(
+        &mut self,
+        from: u64,
+        thrower: u64,
+        code: String,
+        variables: Map<String, Value>,
+    ) {
         let matches_code = |trigger: &Trigger| match trigger {
             Trigger::Error(None) => true,
             Trigger::Error(Some(caught)) => *caught == code,
@@ -336,7 +365,9 @@ impl Machine<'_> {
             }
             if !is_inner {
                 for boundary in &element.boundaries {
-                    if let ElementKind::BoundaryEvent { trigger, .. } = &self.element(*boundary).kind {
+                    if let ElementKind::BoundaryEvent { trigger, .. } =
+                        &self.element(*boundary).kind
+                    {
                         if let (true, Some(scope)) = (matches_code(trigger), scope) {
                             self.caught(&code, *boundary);
                             self.terminate(current);
@@ -394,7 +425,13 @@ impl Machine<'_> {
         self.offer_job_again(job, key, retries, not_before);
     }
 
-    fn offer_job_again(&mut self, job: u64, key: u64, retries: u32, not_before: Option<crate::Timestamp>) {
+    fn offer_job_again(
+        &mut self,
+        job: u64,
+        key: u64,
+        retries: u32,
+        not_before: Option<crate::Timestamp>,
+    ) {
         let Some(instance) = self.state.elements.get(&key) else {
             return;
         };
@@ -417,7 +454,11 @@ impl Machine<'_> {
         });
     }
 
-    pub(super) fn complete_child(&mut self, key: u64, variables: Map<String, Value>) -> Result<(), EngineError> {
+    pub(super) fn complete_child(
+        &mut self,
+        key: u64,
+        variables: Map<String, Value>,
+    ) -> Result<(), EngineError> {
         let Some(instance) = self.state.elements.get(&key) else {
             return Err(EngineError::UnknownKey {
                 what: "call activity instance",
@@ -457,13 +498,18 @@ impl Machine<'_> {
                 self.offer_job_again(job, key, 1, None);
             }
             Retry::Throw { code, variables } => {
-                let is_end_event = self
-                    .state
-                    .elements
-                    .get(&key)
-                    .is_some_and(|instance| matches!(self.element(instance.element).kind, ElementKind::EndEvent(_)));
+                let is_end_event = self.state.elements.get(&key).is_some_and(|instance| {
+                    matches!(
+                        self.element(instance.element).kind,
+                        ElementKind::EndEvent(_)
+                    )
+                });
                 let from = if is_end_event {
-                    self.state.elements.get(&key).and_then(|instance| instance.scope).unwrap_or(key)
+                    self.state
+                        .elements
+                        .get(&key)
+                        .and_then(|instance| instance.scope)
+                        .unwrap_or(key)
                 } else {
                     key
                 };

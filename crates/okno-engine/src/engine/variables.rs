@@ -100,7 +100,12 @@ pub(super) fn assign_local(state: &mut InstanceState, key: u64, target: &str, va
 }
 
 /// The top-level name and the whole value after writing `value` at the dotted path.
-fn nested<'t>(state: &InstanceState, read_from: u64, target: &'t str, value: Value) -> (&'t str, Value) {
+fn nested<'t>(
+    state: &InstanceState,
+    read_from: u64,
+    target: &'t str,
+    value: Value,
+) -> (&'t str, Value) {
     let Some((head, path)) = target.split_once('.') else {
         return (target, value);
     };
