@@ -257,6 +257,9 @@ impl Machine<'_> {
     /// Emits the completion, closes the instance's triggers and removes it.
     fn remove_completed(&mut self, key: u64) {
         self.close_triggers(key, |_| true);
+        self.state
+            .incidents
+            .retain(|_, incident| incident.element_instance != key);
         let Some(instance) = self.state.elements.remove(&key) else {
             return;
         };

@@ -139,9 +139,8 @@ impl<'a> Machine<'a> {
             Command::CompleteJob { job, .. }
             | Command::FailJob { job, .. }
             | Command::ThrowError { job, .. } => match self.state.jobs.get(job) {
-                Some(found) if found.retries > 0 || matches!(command, Command::FailJob { .. }) => {
-                    Ok(())
-                }
+                // A job out of retries waits for its incident to be resolved.
+                Some(found) if found.retries > 0 => Ok(()),
                 _ => unknown("job", *job),
             },
             Command::TriggerTimer { timer } if !self.state.timers.contains_key(timer) => {
