@@ -203,10 +203,10 @@ fn check_element(
             "no incoming sequence flow: the element could never be reached",
         ));
     }
-    if let Some(default) = element.default_flow {
-        if flows[default as usize].condition.is_some() {
-            problems.push(problem(id, "the default flow must not have a condition"));
-        }
+    if let Some(default) = element.default_flow
+        && flows[default as usize].condition.is_some()
+    {
+        problems.push(problem(id, "the default flow must not have a condition"));
     }
     if let ElementKind::ParallelGateway = element.kind {
         return;

@@ -135,7 +135,7 @@ fn block(kind: u8, index: usize, xml: &mut String) -> (String, String) {
         8 => vec![
             format!(
                 r#"<bpmn:serviceTask id="{entry}"><bpmn:extensionElements><zeebe:taskDefinition type="w"/></bpmn:extensionElements><bpmn:multiInstanceLoopCharacteristics isSequential="{}"><bpmn:extensionElements><zeebe:loopCharacteristics inputCollection="=items" inputElement="item" outputCollection="out{index}" outputElement="=x"/></bpmn:extensionElements></bpmn:multiInstanceLoopCharacteristics></bpmn:serviceTask>"#,
-                index % 2 == 0
+                index.is_multiple_of(2)
             ),
             flow(&id("f"), &entry, &exit, None),
             format!(r#"<bpmn:task id="{exit}"/>"#),

@@ -26,15 +26,14 @@ impl Machine<'_> {
             return;
         }
         let mut payload = variables.clone();
-        if is_body {
-            if let Some(name) = element
+        if is_body
+            && let Some(name) = element
                 .multi_instance
                 .as_ref()
                 .and_then(|m| m.output_collection.as_ref())
-            {
-                let collected = instance.variables.get(name).cloned().unwrap_or(Value::Null);
-                payload.insert(name.clone(), collected);
-            }
+        {
+            let collected = instance.variables.get(name).cloned().unwrap_or(Value::Null);
+            payload.insert(name.clone(), collected);
         }
         let writes = match self.output_writes(key, element, payload) {
             Ok(writes) => writes,
@@ -176,10 +175,8 @@ impl Machine<'_> {
             }
         }
         // The default flow is taken when no conditional flow was (unconditional ones aside).
-        if !condition_held {
-            if let Some(default) = element.default_flow {
-                chosen.push(default);
-            }
+        if !condition_held && let Some(default) = element.default_flow {
+            chosen.push(default);
         }
         if chosen.is_empty() {
             match element.default_flow {
@@ -234,12 +231,12 @@ impl Machine<'_> {
         progress.completed += 1;
         let completed = progress.completed;
         let (started, total) = (progress.started, progress.items.len());
-        if let (Some(name), Some(output)) = (&multi.output_collection, output) {
-            if let Some(Value::Array(collected)) = instance.variables.get_mut(name) {
-                let slot = (loop_counter as usize).saturating_sub(1);
-                if let Some(place) = collected.get_mut(slot) {
-                    *place = output;
-                }
+        if let (Some(name), Some(output)) = (&multi.output_collection, output)
+            && let Some(Value::Array(collected)) = instance.variables.get_mut(name)
+        {
+            let slot = (loop_counter as usize).saturating_sub(1);
+            if let Some(place) = collected.get_mut(slot) {
+                *place = output;
             }
         }
         let all_done = completed as usize >= total;

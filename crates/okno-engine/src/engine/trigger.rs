@@ -354,26 +354,25 @@ impl Machine<'_> {
                 let Some(start) = self.element(*subprocess).none_start else {
                     continue;
                 };
-                if let ElementKind::StartEvent { trigger, .. } = &self.element(start).kind {
-                    if matches_code(trigger) {
-                        self.caught(&code, *subprocess);
-                        self.terminate_children(current);
-                        self.push_activate(*subprocess, current, None, Some(variables));
-                        return;
-                    }
+                if let ElementKind::StartEvent { trigger, .. } = &self.element(start).kind
+                    && matches_code(trigger)
+                {
+                    self.caught(&code, *subprocess);
+                    self.terminate_children(current);
+                    self.push_activate(*subprocess, current, None, Some(variables));
+                    return;
                 }
             }
             if !is_inner {
                 for boundary in &element.boundaries {
                     if let ElementKind::BoundaryEvent { trigger, .. } =
                         &self.element(*boundary).kind
+                        && let (true, Some(scope)) = (matches_code(trigger), scope)
                     {
-                        if let (true, Some(scope)) = (matches_code(trigger), scope) {
-                            self.caught(&code, *boundary);
-                            self.terminate(current);
-                            self.push_activate(*boundary, scope, None, Some(variables));
-                            return;
-                        }
+                        self.caught(&code, *boundary);
+                        self.terminate(current);
+                        self.push_activate(*boundary, scope, None, Some(variables));
+                        return;
                     }
                 }
             }
@@ -401,12 +400,10 @@ impl Machine<'_> {
 
     /// Removes a job (checked to exist) and returns its element instance.
     pub(super) fn take_job(&mut self, job: u64) -> u64 {
-        let element_instance = self
-            .state
+        self.state
             .jobs
             .remove(&job)
-            .map_or(0, |found| found.element_instance);
-        element_instance
+            .map_or(0, |found| found.element_instance)
     }
 
     pub(super) fn fail_job(&mut self, job: u64, retries: u32, message: String, backoff_ms: i64) {

@@ -260,10 +260,9 @@ fn execute(
     if case["start_parallel_process_first"]
         .as_bool()
         .unwrap_or(false)
+        && runner.start("ParallelProcess", Map::new()).is_err()
     {
-        if runner.start("ParallelProcess", Map::new()).is_err() {
-            markers.push("ERROR_runtime".to_owned());
-        }
+        markers.push("ERROR_runtime".to_owned());
     }
     let variables = case["start_variables"]
         .as_object()
