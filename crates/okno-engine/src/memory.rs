@@ -134,6 +134,7 @@ pub struct InstanceEntry {
 #[derive(Debug)]
 enum Pending {
     Command(u64, Command),
+    Signal(u64, String, Map<String, Value>),
     StartChild {
         parent: u64,
         element_instance: u64,
@@ -155,6 +156,7 @@ pub struct Runner {
     parked: Vec<ActivatedJob>,
     timers: BTreeMap<(Timestamp, u64, u64), ()>,
     subscriptions: BTreeMap<(u64, u64), (String, Option<String>)>,
+    signal_subscriptions: BTreeMap<(u64, u64), String>,
     handlers: HashMap<String, Handler>,
     pending: VecDeque<Pending>,
     trace: Vec<TraceEntry>,
@@ -197,6 +199,7 @@ impl Runner {
             parked: Vec::new(),
             timers: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
+            signal_subscriptions: BTreeMap::new(),
             handlers: HashMap::new(),
             pending: VecDeque::new(),
             trace: Vec::new(),
@@ -345,31 +348,62 @@ impl Runner {
         }
     }
 
-    fn message_start(&self, name: &str) -> Option<(String, String)> {
-        let mut found: Vec<(String, String)> = self
-            .definitions
-            .values()
-            .flat_map(|definition| {
-                definition
-                    .element(0)
-                    .triggered_starts
-                    .iter()
-                    .filter_map(|start| {
-                        let element = definition.element(*start);
-                        match &element.kind {
-                            ElementKind::StartEvent {
-                                trigger: Trigger::Message(spec),
-                                ..
-                            } if spec.name == name => {
-                                Some((definition.id.clone(), element.id.clone()))
-                            }
-                            _ => None,
-                        }
-                    })
-            })
+    /// Delivers a broadcast signal: to every other instance subscribed to it, in instance order,
+    /// then to every process with a signal start event of that name.
+    fn deliver_signal(&mut self, origin: u64, name: &str, variables: &Map<String, Value>) {
+        let mut instances: Vec<u64> = self
+            .signal_subscriptions
+            .iter()
+            .filter(|((instance, _), signal)| *signal == name && *instance != origin)
+            .map(|((instance, _), _)| *instance)
             .collect();
+        instances.dedup();
+        for instance in instances {
+            let command = Command::BroadcastSignal {
+                name: name.to_owned(),
+                variables: variables.clone(),
+            };
+            if let Err(error) = self.command(instance, command) {
+                self.effect_errors
+                    .push(format!("signal `{name}` to instance {instance}: {error}"));
+            }
+        }
+        for (process, start_event) in self.starts(name, true) {
+            let started = self.start_at(&process, variables.clone(), Some(start_event), None, 0);
+            if let Err(error) = started {
+                self.effect_errors.push(error.to_string());
+            }
+        }
+    }
+
+    fn message_start(&self, name: &str) -> Option<(String, String)> {
+        self.starts(name, false).into_iter().next()
+    }
+
+    /// Process-level start events for a message (`signal` false) or signal of this name.
+    fn starts(&self, name: &str, signal: bool) -> Vec<(String, String)> {
+        let mut found: Vec<(String, String)> = Vec::new();
+        for definition in self.definitions.values() {
+            for start in &definition.element(0).triggered_starts {
+                let element = definition.element(*start);
+                let matches = match &element.kind {
+                    ElementKind::StartEvent {
+                        trigger: Trigger::Message(spec),
+                        ..
+                    } => !signal && spec.name == name,
+                    ElementKind::StartEvent {
+                        trigger: Trigger::Signal(signal_name),
+                        ..
+                    } => signal && signal_name == name,
+                    _ => false,
+                };
+                if matches {
+                    found.push((definition.id.clone(), element.id.clone()));
+                }
+            }
+        }
         found.sort();
-        found.into_iter().next()
+        found
     }
 
     /// Moves the virtual clock forward, firing due timers in order.
@@ -458,6 +492,9 @@ impl Runner {
                         .push(format!("instance {instance}: {error}"));
                 }
             }
+            Pending::Signal(origin, name, variables) => {
+                self.deliver_signal(origin, &name, &variables);
+            }
             Pending::StartChild {
                 parent,
                 element_instance,
@@ -536,12 +573,23 @@ impl Runner {
                 subscription,
                 message_name,
                 correlation_key,
+                signal,
             } => {
-                self.subscriptions
-                    .insert((instance, subscription), (message_name, correlation_key));
+                if signal {
+                    self.signal_subscriptions
+                        .insert((instance, subscription), message_name);
+                } else {
+                    self.subscriptions
+                        .insert((instance, subscription), (message_name, correlation_key));
+                }
             }
             Effect::CloseSubscription { subscription } => {
                 self.subscriptions.remove(&(instance, subscription));
+                self.signal_subscriptions.remove(&(instance, subscription));
+            }
+            Effect::BroadcastSignal { name, variables } => {
+                self.pending
+                    .push_back(Pending::Signal(instance, name, variables));
             }
             Effect::StartChildInstance {
                 element_instance,
@@ -588,6 +636,8 @@ impl Runner {
             .is_none_or(|entry| entry.state.status != InstanceStatus::Active);
         if ended {
             self.subscriptions
+                .retain(|(owner, _), _| *owner != instance);
+            self.signal_subscriptions
                 .retain(|(owner, _), _| *owner != instance);
             self.timers.retain(|(_, owner, _), ()| *owner != instance);
             self.jobs.retain(|job| job.instance != instance);

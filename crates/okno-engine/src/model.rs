@@ -105,6 +105,8 @@ pub enum ElementKind {
     IntermediateCatch(Trigger),
     /// An intermediate throw event without a job (none); message throws are [`ElementKind::Task`].
     IntermediateThrow,
+    /// An intermediate throw event that broadcasts a signal.
+    SignalThrow(String),
     /// A boundary event on `attached_to`.
     BoundaryEvent {
         /// The activity it sits on.
@@ -162,6 +164,8 @@ pub enum Trigger {
     Timer(TimerSpec),
     /// A BPMN error with this code (`None` catches every error).
     Error(Option<String>),
+    /// A signal with this name, broadcast to every subscriber.
+    Signal(String),
 }
 
 /// What an end event does besides ending its token.
@@ -175,6 +179,8 @@ pub enum EndBehaviour {
     Terminate,
     /// Creates a job (message end event) and ends when it completes.
     Job(JobSpec),
+    /// Broadcasts a signal.
+    Signal(String),
 }
 
 /// A job a task asks workers to do.

@@ -5,9 +5,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use roxmltree::Node;
+
 use crate::error::Problem;
 use crate::model::{Element, ElementIndex, ElementKind, Expr, ProcessDefinition, Trigger};
-use crate::parse::{Unlinked, problem};
+use crate::parse::{Unlinked, is_bpmn_namespace, problem};
 
 pub(crate) fn attach(
     elements: &mut [Element],
@@ -332,6 +334,120 @@ pub(crate) fn call_cycles(processes: &[ProcessDefinition], problems: &mut Vec<Pr
                     longer.push(element);
                     stack.push((next, longer));
                 }
+            }
+        }
+    }
+}
+
+/// Flow node element names, for references that must name one.
+const FLOW_NODE_NAMES: [&str; 27] = [
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "task",
+    "manualTask",
+    "serviceTask",
+    "sendTask",
+    "userTask",
+    "businessRuleTask",
+    "scriptTask",
+    "receiveTask",
+    "exclusiveGateway",
+    "parallelGateway",
+    "inclusiveGateway",
+    "eventBasedGateway",
+    "complexGateway",
+    "subProcess",
+    "adHocSubProcess",
+    "transaction",
+    "callActivity",
+    "callChoreography",
+    "choreographyTask",
+    "subChoreography",
+    "implicitThrowEvent",
+    "participant",
+];
+
+/// What an id reference must name: (attribute or element name, allowed element names).
+fn reference_targets(reference: &str) -> Option<&'static [&'static str]> {
+    Some(match reference {
+        "messageRef" | "inMessageRef" | "outMessageRef" => &["message"],
+        "errorRef" => &["error"],
+        "signalRef" => &["signal"],
+        "escalationRef" => &["escalation"],
+        "processRef" => &["process"],
+        "operationRef" => &["operation"],
+        "interfaceRef" => &["interface"],
+        "participantRef" => &["participant"],
+        "itemRef" | "itemSubjectRef" => &["itemDefinition"],
+        "dataStoreRef" => &["dataStore"],
+        "dataObjectRef" => &["dataObject"],
+        "flowNodeRef" => &FLOW_NODE_NAMES,
+        _ => return None,
+    })
+}
+
+/// Checks that id references anywhere in the document (attributes such as `messageRef`,
+/// `processRef`, `errorRef`, and reference elements such as `participantRef`) name an element
+/// of the right kind, and that message flows connect pools or flow nodes.
+pub(crate) fn references(root: Node<'_, '_>, problems: &mut Vec<Problem>) {
+    let mut kinds: HashMap<&str, &str> = HashMap::new();
+    for node in root.descendants().filter(|node| node.is_element()) {
+        if let Some(id) = node.attribute("id") {
+            kinds.insert(id, node.tag_name().name());
+        }
+    }
+    let local = |reference: &str| -> String {
+        reference
+            .rsplit(':')
+            .next()
+            .unwrap_or(reference)
+            .trim()
+            .to_owned()
+    };
+    let mut check = |owner: Option<&str>, what: &str, reference: &str, allowed: &[&str]| {
+        let target = local(reference);
+        match kinds.get(target.as_str()) {
+            Some(kind) if allowed.contains(kind) => {}
+            Some(kind) => problems.push(problem(
+                owner,
+                format!(
+                    "{what} `{target}` names a {kind}, not a {}",
+                    allowed.join(" or ")
+                ),
+            )),
+            None => problems.push(problem(owner, format!("{what} `{target}` names nothing"))),
+        }
+    };
+    for node in root.descendants().filter(|node| node.is_element()) {
+        if !is_bpmn_namespace(node.tag_name().namespace()) {
+            continue;
+        }
+        let owner = node.attribute("id");
+        for attribute in node.attributes() {
+            if attribute.namespace().is_some() {
+                continue;
+            }
+            if let Some(allowed) = reference_targets(attribute.name()) {
+                check(owner, attribute.name(), attribute.value(), allowed);
+            }
+        }
+        let name = node.tag_name().name();
+        if name == "messageFlow" {
+            for attribute in ["sourceRef", "targetRef"] {
+                if let Some(reference) = node.attribute(attribute) {
+                    check(owner, attribute, reference, &FLOW_NODE_NAMES);
+                }
+            }
+        }
+        let parent_owner = node
+            .parent_element()
+            .and_then(|parent| parent.attribute("id"));
+        if let Some(allowed) = reference_targets(name) {
+            if let Some(text) = node.text().map(str::trim).filter(|text| !text.is_empty()) {
+                check(parent_owner, name, text, allowed);
             }
         }
     }

@@ -111,6 +111,7 @@ impl<'a> Machine<'a> {
                 variables,
             } => self.correlate(&name, &correlation_key, variables)?,
             Command::TriggerTimer { timer } => self.fire_timer(timer),
+            Command::BroadcastSignal { name, variables } => self.signal(&name, &variables),
             Command::CompleteChildInstance {
                 element_instance,
                 variables,
@@ -458,11 +459,15 @@ impl<'a> Machine<'a> {
             ElementKind::Task { job: None }
                 | ElementKind::StartEvent { .. }
                 | ElementKind::IntermediateThrow
+                | ElementKind::SignalThrow(_)
                 | ElementKind::ExclusiveGateway
                 | ElementKind::ParallelGateway
                 | ElementKind::InclusiveGateway
                 | ElementKind::EndEvent(
-                    EndBehaviour::None | EndBehaviour::Error(_) | EndBehaviour::Terminate
+                    EndBehaviour::None
+                        | EndBehaviour::Error(_)
+                        | EndBehaviour::Terminate
+                        | EndBehaviour::Signal(_)
                 )
                 | ElementKind::BoundaryEvent { .. }
                 | ElementKind::ScriptTask { .. }
@@ -502,6 +507,16 @@ impl<'a> Machine<'a> {
     /// Elements that complete as soon as they are entered.
     fn activate_immediate(&mut self, key: u64, element: &Element) {
         let mut variables = Map::new();
+        if let ElementKind::SignalThrow(name) | ElementKind::EndEvent(EndBehaviour::Signal(name)) =
+            &element.kind
+        {
+            self.output.effects.push(Effect::BroadcastSignal {
+                name: name.clone(),
+                variables: Map::new(),
+            });
+            // The throwing instance hears its own signal at once, before the thrower moves on.
+            self.signal(name, &Map::new());
+        }
         if let ElementKind::ScriptTask {
             expression,
             result_variable,
@@ -544,6 +559,10 @@ impl<'a> Machine<'a> {
                 let element_index = self.state.elements.get(&key).map_or(0, |i| i.element);
                 self.schedule_timer(key, element_index, spec)?;
             }
+            ElementKind::IntermediateCatch(Trigger::Signal(name)) => {
+                let element_index = self.state.elements.get(&key).map_or(0, |i| i.element);
+                self.open_signal_subscription(key, element_index, name);
+            }
             ElementKind::EventBasedGateway => {
                 for flow in &element.outgoing {
                     let target = self.definition.flow(*flow).target;
@@ -554,6 +573,9 @@ impl<'a> Machine<'a> {
                         ElementKind::IntermediateCatch(Trigger::Message(spec))
                         | ElementKind::ReceiveTask(spec) => {
                             self.open_subscription(key, target, spec)?;
+                        }
+                        ElementKind::IntermediateCatch(Trigger::Signal(name)) => {
+                            self.open_signal_subscription(key, target, name);
                         }
                         _ => return Err("an event-based gateway leads to a non-event".to_owned()),
                     }

@@ -147,6 +147,9 @@ pub struct Subscription {
     pub message_name: String,
     /// The correlation key, `None` for any.
     pub correlation_key: Option<String>,
+    /// A signal subscription (`message_name` is then the signal name).
+    #[serde(default)]
+    pub signal: bool,
 }
 
 /// What resolving an incident retries.
@@ -243,6 +246,13 @@ pub enum Command {
         /// The correlation key.
         correlation_key: String,
         /// Message variables.
+        variables: Map<String, Value>,
+    },
+    /// A broadcast signal, offered to every signal subscription of this instance.
+    BroadcastSignal {
+        /// The signal name.
+        name: String,
+        /// Signal variables.
         variables: Map<String, Value>,
     },
     /// A timer is due.
@@ -420,6 +430,17 @@ pub enum Effect {
         message_name: String,
         /// Correlation key (`None`: any).
         correlation_key: Option<String>,
+        /// A signal subscription: route broadcasts of this name, not messages.
+        signal: bool,
+    },
+    /// Deliver a signal to the signal subscriptions of every *other* instance and to the signal
+    /// start events with this name. The throwing instance's own subscriptions have already
+    /// received it within the same step.
+    BroadcastSignal {
+        /// The signal name.
+        name: String,
+        /// Signal variables.
+        variables: Map<String, Value>,
     },
     /// Stop routing.
     CloseSubscription {

@@ -30,6 +30,10 @@ impl Machine<'_> {
                     trigger: Trigger::Message(spec),
                     ..
                 } => self.open_subscription(key, *boundary, spec)?,
+                ElementKind::BoundaryEvent {
+                    trigger: Trigger::Signal(name),
+                    ..
+                } => self.open_signal_subscription(key, *boundary, name),
                 _ => {}
             }
         }
@@ -55,6 +59,10 @@ impl Machine<'_> {
                     trigger: Trigger::Message(spec),
                     ..
                 } => self.open_subscription(scope, start, spec)?,
+                ElementKind::StartEvent {
+                    trigger: Trigger::Signal(name),
+                    ..
+                } => self.open_signal_subscription(scope, start, name),
                 _ => {}
             }
         }
@@ -140,6 +148,7 @@ impl Machine<'_> {
                 element,
                 message_name: spec.name.clone(),
                 correlation_key: correlation_key.clone(),
+                signal: false,
             },
         );
         self.output
@@ -149,8 +158,64 @@ impl Machine<'_> {
             subscription: key,
             message_name: spec.name.clone(),
             correlation_key,
+            signal: false,
         });
         Ok(())
+    }
+
+    pub(super) fn open_signal_subscription(
+        &mut self,
+        owner: u64,
+        element: ElementIndex,
+        name: &str,
+    ) {
+        let key = self.next_key();
+        self.state.subscriptions.insert(
+            key,
+            Subscription {
+                owner,
+                element,
+                message_name: name.to_owned(),
+                correlation_key: None,
+                signal: true,
+            },
+        );
+        self.output
+            .events
+            .push(Event::SubscriptionOpened { subscription: key });
+        self.output.effects.push(Effect::OpenSubscription {
+            subscription: key,
+            message_name: name.to_owned(),
+            correlation_key: None,
+            signal: true,
+        });
+    }
+
+    /// Triggers every signal subscription of this instance with this name, in key order.
+    pub(super) fn signal(&mut self, name: &str, variables: &Map<String, Value>) {
+        let matching: Vec<u64> = self
+            .state
+            .subscriptions
+            .iter()
+            .filter(|(_, subscription)| subscription.signal && subscription.message_name == name)
+            .map(|(key, _)| *key)
+            .collect();
+        for key in matching {
+            // An earlier trigger may have closed this subscription (an interrupted scope).
+            let Some(subscription) = self.state.subscriptions.get(&key).cloned() else {
+                continue;
+            };
+            self.output
+                .events
+                .push(Event::MessageCorrelated { subscription: key });
+            if !self.keeps_owner(subscription.element) {
+                self.state.subscriptions.remove(&key);
+                self.output
+                    .effects
+                    .push(Effect::CloseSubscription { subscription: key });
+            }
+            self.trigger(subscription.owner, subscription.element, variables.clone());
+        }
     }
 
     /// Cancels the timers and closes the subscriptions `owner` has for elements that `which`
@@ -227,7 +292,8 @@ impl Machine<'_> {
         variables: Map<String, Value>,
     ) -> Result<(), EngineError> {
         let found = self.state.subscriptions.iter().find(|(_, subscription)| {
-            subscription.message_name == name
+            !subscription.signal
+                && subscription.message_name == name
                 && subscription
                     .correlation_key
                     .as_deref()

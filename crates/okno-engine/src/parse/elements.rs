@@ -32,7 +32,7 @@ pub(super) fn read_kind<'a, 'input>(
                 context.unsupported("intermediateCatchEvent(timeCycle)", id);
                 return None;
             }
-            trigger @ (Trigger::Message(_) | Trigger::Timer(_)) => {
+            trigger @ (Trigger::Message(_) | Trigger::Timer(_) | Trigger::Signal(_)) => {
                 ElementKind::IntermediateCatch(trigger)
             }
             Trigger::None | Trigger::Error(_) => {
@@ -123,6 +123,7 @@ fn read_end<'a, 'input>(
                 None
             }
         },
+        "signalEventDefinition" => Some(EndBehaviour::Signal(context.signal(id, *definition)?)),
         "messageEventDefinition" => {
             let mut job = context.job(node, "endEvent");
             if let Some(spec) = context.thrown_message(id, *definition) {
@@ -152,6 +153,9 @@ fn read_throw<'a, 'input>(
                 job.headers.insert("messageName".to_owned(), spec.name);
             }
             Some(ElementKind::Task { job: Some(job) })
+        }
+        [definition] if definition.tag_name().name() == "signalEventDefinition" => {
+            Some(ElementKind::SignalThrow(context.signal(id, *definition)?))
         }
         [definition] => {
             let short = definition

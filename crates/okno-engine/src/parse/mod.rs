@@ -96,12 +96,14 @@ pub fn inspect(xml: &str, expressions: &dyn Expressions) -> Result<Inspection, D
         expressions,
         messages: HashMap::new(),
         errors: HashMap::new(),
+        signals: HashMap::new(),
         definitions: HashMap::new(),
         global_tasks: HashSet::new(),
         unsupported: Vec::new(),
         problems: Vec::new(),
     };
     context.read_globals(root);
+    validate::references(root, &mut context.problems);
     let mut processes = Vec::new();
     for process in bpmn_children(root).filter(|node| node.tag_name().name() == "process") {
         if let Some(definition) = build_process(&mut context, process) {
@@ -163,7 +165,7 @@ pub(crate) fn problem(element_id: Option<&str>, reason: impl Into<String>) -> Pr
     }
 }
 
-fn is_bpmn_namespace(namespace: Option<&str>) -> bool {
+pub(crate) fn is_bpmn_namespace(namespace: Option<&str>) -> bool {
     matches!(namespace, Some(BPMN | BPMN_BETA))
 }
 
@@ -241,6 +243,7 @@ struct Context<'a, 'input> {
     expressions: &'a dyn Expressions,
     messages: HashMap<String, MessageGlobal>,
     errors: HashMap<String, String>,
+    signals: HashMap<String, String>,
     definitions: HashMap<String, Node<'a, 'input>>,
     global_tasks: HashSet<String>,
     unsupported: Vec<Unsupported>,
@@ -265,6 +268,10 @@ impl<'a, 'input> Context<'a, 'input> {
                         },
                     );
                 }
+                "signal" => {
+                    let name = node.attribute("name").unwrap_or(&id).to_owned();
+                    self.signals.insert(id, name);
+                }
                 "error" => {
                     let code = node.attribute("errorCode").unwrap_or(&id).to_owned();
                     self.errors.insert(id, code);
@@ -280,7 +287,7 @@ impl<'a, 'input> Context<'a, 'input> {
         }
     }
 
-    fn unsupported(&mut self, kind: impl Into<String>, id: &str) {
+    pub(super) fn unsupported(&mut self, kind: impl Into<String>, id: &str) {
         self.unsupported.push(Unsupported {
             kind: kind.into(),
             element_id: id.to_owned(),
@@ -288,7 +295,7 @@ impl<'a, 'input> Context<'a, 'input> {
     }
 
     /// An expression that is always one (conditions, cardinality).
-    fn expression(&mut self, id: &str, source: &str) -> Option<Expr> {
+    pub(super) fn expression(&mut self, id: &str, source: &str) -> Option<Expr> {
         match self.expressions.compile(source) {
             Ok(compiled) => Some(Expr::Compiled(compiled)),
             Err(reason) => {
@@ -302,7 +309,7 @@ impl<'a, 'input> Context<'a, 'input> {
     }
 
     /// A value that is an expression only with a leading `=`.
-    fn value_or_expression(&mut self, id: &str, source: &str) -> Option<Expr> {
+    pub(super) fn value_or_expression(&mut self, id: &str, source: &str) -> Option<Expr> {
         if source.trim_start().starts_with('=') {
             self.expression(id, source)
         } else {
@@ -310,7 +317,7 @@ impl<'a, 'input> Context<'a, 'input> {
         }
     }
 
-    fn message(&mut self, id: &str, definition: Node<'_, '_>) -> Option<MessageSpec> {
+    pub(super) fn message(&mut self, id: &str, definition: Node<'_, '_>) -> Option<MessageSpec> {
         let Some(reference) = definition.attribute("messageRef") else {
             self.problems
                 .push(problem(Some(id), "message event without messageRef"));
@@ -335,8 +342,31 @@ impl<'a, 'input> Context<'a, 'input> {
         })
     }
 
+    /// The name of the signal a signal event definition refers to.
+    pub(super) fn signal(&mut self, id: &str, definition: Node<'_, '_>) -> Option<String> {
+        let Some(reference) = definition.attribute("signalRef") else {
+            self.problems
+                .push(problem(Some(id), "signal event without signalRef"));
+            return None;
+        };
+        match self.signals.get(reference) {
+            Some(name) => Some(name.clone()),
+            None => {
+                self.problems.push(problem(
+                    Some(id),
+                    format!("signalRef `{reference}` names no signal"),
+                ));
+                None
+            }
+        }
+    }
+
     /// The message of a throw event: optional, as the job does the sending.
-    fn thrown_message(&mut self, id: &str, definition: Node<'_, '_>) -> Option<MessageSpec> {
+    pub(super) fn thrown_message(
+        &mut self,
+        id: &str,
+        definition: Node<'_, '_>,
+    ) -> Option<MessageSpec> {
         definition.attribute("messageRef")?;
         self.message(id, definition)
     }
@@ -381,7 +411,7 @@ impl<'a, 'input> Context<'a, 'input> {
     }
 
     /// The event definitions of an event, inline or by `eventDefinitionRef`.
-    fn event_definitions(&self, node: Node<'a, 'input>) -> Vec<Node<'a, 'input>> {
+    pub(super) fn event_definitions(&self, node: Node<'a, 'input>) -> Vec<Node<'a, 'input>> {
         let mut found = Vec::new();
         for child in bpmn_children(node) {
             let name = child.tag_name().name();
@@ -397,13 +427,19 @@ impl<'a, 'input> Context<'a, 'input> {
     }
 
     /// The trigger of a catching event; `None` after reporting when unsupported or broken.
-    fn trigger(&mut self, bpmn_kind: &str, id: &str, node: Node<'a, 'input>) -> Option<Trigger> {
+    pub(super) fn trigger(
+        &mut self,
+        bpmn_kind: &str,
+        id: &str,
+        node: Node<'a, 'input>,
+    ) -> Option<Trigger> {
         let definitions = self.event_definitions(node);
         match definitions.as_slice() {
             [] => Some(Trigger::None),
             [definition] => match definition.tag_name().name() {
                 "messageEventDefinition" => self.message(id, *definition).map(Trigger::Message),
                 "timerEventDefinition" => self.timer(id, *definition).map(Trigger::Timer),
+                "signalEventDefinition" => self.signal(id, *definition).map(Trigger::Signal),
                 "errorEventDefinition" => {
                     let code = match definition.attribute("errorRef") {
                         Some(reference) => match self.errors.get(reference) {
@@ -433,7 +469,7 @@ impl<'a, 'input> Context<'a, 'input> {
         }
     }
 
-    fn job(&mut self, node: Node<'_, '_>, default_type: &str) -> JobSpec {
+    pub(super) fn job(&mut self, node: Node<'_, '_>, default_type: &str) -> JobSpec {
         let id = node.attribute("id").unwrap_or_default();
         let definition = zeebe_child(node, "taskDefinition");
         let job_type = definition
