@@ -411,6 +411,44 @@ fn event_subprocess_call_activity_and_terminate_end() {
 }
 
 #[test]
+fn signals_reach_the_thrower_at_once_and_other_instances_by_broadcast() {
+    let file = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <bpmn:signal id="go" name="go"/>
+  <bpmn:process id="waiter">
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="a" sourceRef="s" targetRef="wait"/>
+    <bpmn:intermediateCatchEvent id="wait"><bpmn:signalEventDefinition signalRef="go"/></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="b" sourceRef="wait" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+  </bpmn:process>
+  <bpmn:process id="thrower">
+    <bpmn:startEvent id="s2"/>
+    <bpmn:sequenceFlow id="a2" sourceRef="s2" targetRef="sub"/>
+    <bpmn:subProcess id="sub">
+      <bpmn:startEvent id="ss"/>
+      <bpmn:sequenceFlow id="b2" sourceRef="ss" targetRef="throw"/>
+      <bpmn:endEvent id="throw"><bpmn:signalEventDefinition signalRef="go"/></bpmn:endEvent>
+    </bpmn:subProcess>
+    <bpmn:boundaryEvent id="heard" attachedToRef="sub"><bpmn:signalEventDefinition signalRef="go"/></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="c2" sourceRef="heard" targetRef="interrupted"/>
+    <bpmn:endEvent id="interrupted"/>
+    <bpmn:sequenceFlow id="d2" sourceRef="sub" targetRef="normal"/>
+    <bpmn:endEvent id="normal"/>
+  </bpmn:process>
+</bpmn:definitions>"#;
+    let mut runner = Runner::default();
+    runner.deploy(file).unwrap();
+    let first = runner.start("waiter", Map::new()).unwrap();
+    let second = runner.start("waiter", Map::new()).unwrap();
+    let thrower = runner.start("thrower", Map::new()).unwrap();
+    assert!(runner.entered(thrower).contains(&"interrupted"));
+    assert!(!runner.entered(thrower).contains(&"normal"));
+    assert_eq!(status(&runner, first), InstanceStatus::Completed);
+    assert_eq!(status(&runner, second), InstanceStatus::Completed);
+}
+
+#[test]
 fn the_state_and_events_serialise() {
     let definitions = okno_engine::deploy(&model(ORDER), &BuiltinExpressions).unwrap();
     let mut state = okno_engine::InstanceState::default();
@@ -469,7 +507,7 @@ fn bad_input_is_rejected_with_ids_and_reasons() {
   <bpmn:sequenceFlow id="b" sourceRef="s" targetRef="g"/>
   <bpmn:exclusiveGateway id="g"/>
   <bpmn:complexGateway id="cx"/>
-  <bpmn:intermediateThrowEvent id="sig"><bpmn:signalEventDefinition/></bpmn:intermediateThrowEvent>
+  <bpmn:intermediateThrowEvent id="sig"><bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>
   <bpmn:sequenceFlow id="c" sourceRef="s" targetRef="x"><bpmn:conditionExpression>= (</bpmn:conditionExpression></bpmn:sequenceFlow>
   <bpmn:task id="x"/>
 </bpmn:process>"#,
@@ -489,7 +527,7 @@ fn bad_input_is_rejected_with_ids_and_reasons() {
         kinds,
         [
             ("complexGateway", "cx"),
-            ("intermediateThrowEvent(signal)", "sig")
+            ("intermediateThrowEvent(compensate)", "sig")
         ]
     );
     let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
