@@ -616,6 +616,16 @@ impl Runner {
                         .push_back(Pending::Command(child, Command::CancelInstance));
                 }
             }
+            Effect::EscalationUncaught { code } => {
+                let parent = self.instances.get(&instance).and_then(|entry| entry.parent);
+                if let Some((parent, element_instance)) = parent {
+                    let command = Command::ThrowEscalation {
+                        element_instance,
+                        code,
+                    };
+                    self.pending.push_back(Pending::Command(parent, command));
+                }
+            }
             Effect::InstanceCompleted { variables } => {
                 let parent = self.instances.get(&instance).and_then(|entry| entry.parent);
                 if let Some((parent, element_instance)) = parent {

@@ -107,6 +107,8 @@ pub enum ElementKind {
     IntermediateThrow,
     /// An intermediate throw event that broadcasts a signal.
     SignalThrow(String),
+    /// An intermediate throw event that raises an escalation with this code.
+    EscalationThrow(String),
     /// A boundary event on `attached_to`.
     BoundaryEvent {
         /// The activity it sits on.
@@ -166,6 +168,8 @@ pub enum Trigger {
     Error(Option<String>),
     /// A signal with this name, broadcast to every subscriber.
     Signal(String),
+    /// A BPMN escalation with this code (`None` catches every escalation).
+    Escalation(Option<String>),
 }
 
 /// What an end event does besides ending its token.
@@ -181,6 +185,8 @@ pub enum EndBehaviour {
     Job(JobSpec),
     /// Broadcasts a signal.
     Signal(String),
+    /// Raises an escalation with this code.
+    Escalation(String),
 }
 
 /// A job a task asks workers to do.

@@ -123,10 +123,10 @@ fn wire_scopes(elements: &mut [Element], problems: &mut Vec<Problem>) {
                 ));
             }
         } else if parent == 0 {
-            if matches!(trigger, Trigger::Error(_)) {
+            if matches!(trigger, Trigger::Error(_) | Trigger::Escalation(_)) {
                 problems.push(problem(
                     Some(&id),
-                    "an error start event belongs in an event subprocess",
+                    "an error or escalation start event belongs in an event subprocess",
                 ));
             }
             elements[0].triggered_starts.push(index_u32);

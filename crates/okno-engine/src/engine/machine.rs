@@ -116,6 +116,10 @@ impl<'a> Machine<'a> {
                 element_instance,
                 variables,
             } => self.complete_child(element_instance, variables)?,
+            Command::ThrowEscalation {
+                element_instance,
+                code,
+            } => self.throw_escalation(element_instance, &code),
             Command::CancelInstance => self.cancel_instance(),
             Command::ResolveIncident { incident } => self.resolve(incident),
         }
@@ -153,6 +157,9 @@ impl<'a> Machine<'a> {
                 unknown("incident", *incident)
             }
             Command::CompleteChildInstance {
+                element_instance, ..
+            }
+            | Command::ThrowEscalation {
                 element_instance, ..
             } => match self.state.elements.get(element_instance) {
                 Some(instance)
@@ -460,6 +467,7 @@ impl<'a> Machine<'a> {
                 | ElementKind::StartEvent { .. }
                 | ElementKind::IntermediateThrow
                 | ElementKind::SignalThrow(_)
+                | ElementKind::EscalationThrow(_)
                 | ElementKind::ExclusiveGateway
                 | ElementKind::ParallelGateway
                 | ElementKind::InclusiveGateway
@@ -468,6 +476,7 @@ impl<'a> Machine<'a> {
                         | EndBehaviour::Error(_)
                         | EndBehaviour::Terminate
                         | EndBehaviour::Signal(_)
+                        | EndBehaviour::Escalation(_)
                 )
                 | ElementKind::BoundaryEvent { .. }
                 | ElementKind::ScriptTask { .. }
@@ -516,6 +525,18 @@ impl<'a> Machine<'a> {
             });
             // The throwing instance hears its own signal at once, before the thrower moves on.
             self.signal(name, &Map::new());
+        }
+        if let ElementKind::EscalationThrow(code)
+        | ElementKind::EndEvent(EndBehaviour::Escalation(code)) = &element.kind
+        {
+            let scope = self
+                .state
+                .elements
+                .get(&key)
+                .and_then(|instance| instance.scope);
+            if let Some(scope) = scope {
+                self.throw_escalation(scope, code);
+            }
         }
         if let ElementKind::ScriptTask {
             expression,

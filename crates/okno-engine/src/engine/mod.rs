@@ -267,6 +267,14 @@ pub enum Command {
         /// The child's variables.
         variables: Map<String, Value>,
     },
+    /// An escalation nobody caught in the process a call activity started: raise it from the
+    /// call activity.
+    ThrowEscalation {
+        /// The call activity's element instance key.
+        element_instance: u64,
+        /// The escalation code.
+        code: String,
+    },
     /// Cancel the whole instance.
     CancelInstance,
     /// Retry the step an incident stopped.
@@ -329,6 +337,13 @@ pub enum Event {
         /// Error code.
         code: String,
         /// The catching element, if any.
+        caught_by: Option<ElementIndex>,
+    },
+    /// An escalation was raised; `caught_by` is the boundary event or event subprocess.
+    EscalationThrown {
+        /// Escalation code.
+        code: String,
+        /// The catching element, if any (an uncaught escalation is not an incident).
         caught_by: Option<ElementIndex>,
     },
     /// A timer was scheduled.
@@ -460,6 +475,12 @@ pub enum Effect {
     CancelChildInstance {
         /// The call activity's element instance key.
         element_instance: u64,
+    },
+    /// An escalation reached the top of this instance uncaught; a parent instance (call
+    /// activity) should raise it with `ThrowEscalation`.
+    EscalationUncaught {
+        /// The escalation code.
+        code: String,
     },
     /// The instance completed with these variables (a parent may be waiting).
     InstanceCompleted {

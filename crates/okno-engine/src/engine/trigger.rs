@@ -457,6 +457,77 @@ impl Machine<'_> {
         );
     }
 
+    /// Raises an escalation from inside `from` (the thrower's scope), searching outwards for
+    /// an escalation event subprocess or boundary event. An interrupting catch terminates the
+    /// thrower with its scope; otherwise, and when nothing catches it, the thrower goes on.
+    pub(super) fn throw_escalation(&mut self, from: u64, code: &str) {
+        let matches_code = |trigger: &Trigger| match trigger {
+            Trigger::Escalation(None) => true,
+            Trigger::Escalation(Some(caught)) => caught == code,
+            _ => false,
+        };
+        let mut level = Some(from);
+        while let Some(current) = level {
+            let Some(instance) = self.state.elements.get(&current) else {
+                break;
+            };
+            let element = self.element(instance.element);
+            let scope = instance.scope;
+            let is_inner = instance.loop_counter.is_some();
+            for subprocess in &element.event_subprocesses {
+                let Some(start) = self.element(*subprocess).none_start else {
+                    continue;
+                };
+                if let ElementKind::StartEvent {
+                    trigger,
+                    interrupting,
+                } = &self.element(start).kind
+                    && matches_code(trigger)
+                {
+                    self.escalation_caught(code, *subprocess);
+                    if *interrupting {
+                        self.terminate_children(current);
+                    }
+                    self.push_activate(*subprocess, current, None, Some(Map::new()));
+                    return;
+                }
+            }
+            if !is_inner {
+                for boundary in &element.boundaries {
+                    if let ElementKind::BoundaryEvent {
+                        trigger,
+                        interrupting,
+                        ..
+                    } = &self.element(*boundary).kind
+                        && let (true, Some(scope)) = (matches_code(trigger), scope)
+                    {
+                        self.escalation_caught(code, *boundary);
+                        if *interrupting {
+                            self.terminate(current);
+                        }
+                        self.push_activate(*boundary, scope, None, Some(Map::new()));
+                        return;
+                    }
+                }
+            }
+            level = scope;
+        }
+        self.output.events.push(Event::EscalationThrown {
+            code: code.to_owned(),
+            caught_by: None,
+        });
+        self.output.effects.push(Effect::EscalationUncaught {
+            code: code.to_owned(),
+        });
+    }
+
+    fn escalation_caught(&mut self, code: &str, by: ElementIndex) {
+        self.output.events.push(Event::EscalationThrown {
+            code: code.to_owned(),
+            caught_by: Some(by),
+        });
+    }
+
     fn caught(&mut self, code: &str, by: ElementIndex) {
         self.output.events.push(Event::ErrorThrown {
             code: code.to_owned(),

@@ -35,7 +35,7 @@ pub(super) fn read_kind<'a, 'input>(
             trigger @ (Trigger::Message(_) | Trigger::Timer(_) | Trigger::Signal(_)) => {
                 ElementKind::IntermediateCatch(trigger)
             }
-            Trigger::None | Trigger::Error(_) => {
+            Trigger::None | Trigger::Error(_) | Trigger::Escalation(_) => {
                 context.problems.push(problem(
                     Some(id),
                     "a catch event needs a message or timer definition",
@@ -124,6 +124,14 @@ fn read_end<'a, 'input>(
             }
         },
         "signalEventDefinition" => Some(EndBehaviour::Signal(context.signal(id, *definition)?)),
+        "escalationEventDefinition" => match context.trigger("endEvent", id, node)? {
+            Trigger::Escalation(Some(code)) => Some(EndBehaviour::Escalation(code)),
+            _ => {
+                let reason = "an escalation end event needs an escalationRef with a code";
+                context.problems.push(problem(Some(id), reason));
+                None
+            }
+        },
         "messageEventDefinition" => {
             let mut job = context.job(node, "endEvent");
             if let Some(spec) = context.thrown_message(id, *definition) {
@@ -156,6 +164,16 @@ fn read_throw<'a, 'input>(
         }
         [definition] if definition.tag_name().name() == "signalEventDefinition" => {
             Some(ElementKind::SignalThrow(context.signal(id, *definition)?))
+        }
+        [definition] if definition.tag_name().name() == "escalationEventDefinition" => {
+            match context.trigger("intermediateThrowEvent", id, node)? {
+                Trigger::Escalation(Some(code)) => Some(ElementKind::EscalationThrow(code)),
+                _ => {
+                    let reason = "an escalation throw event needs an escalationRef with a code";
+                    context.problems.push(problem(Some(id), reason));
+                    None
+                }
+            }
         }
         [definition] => {
             let short = definition

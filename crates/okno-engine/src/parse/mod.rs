@@ -97,6 +97,7 @@ pub fn inspect(xml: &str, expressions: &dyn Expressions) -> Result<Inspection, D
         messages: HashMap::new(),
         errors: HashMap::new(),
         signals: HashMap::new(),
+        escalations: HashMap::new(),
         definitions: HashMap::new(),
         global_tasks: HashSet::new(),
         unsupported: Vec::new(),
@@ -244,6 +245,7 @@ struct Context<'a, 'input> {
     messages: HashMap<String, MessageGlobal>,
     errors: HashMap<String, String>,
     signals: HashMap<String, String>,
+    escalations: HashMap<String, Option<String>>,
     definitions: HashMap<String, Node<'a, 'input>>,
     global_tasks: HashSet<String>,
     unsupported: Vec<Unsupported>,
@@ -271,6 +273,10 @@ impl<'a, 'input> Context<'a, 'input> {
                 "signal" => {
                     let name = node.attribute("name").unwrap_or(&id).to_owned();
                     self.signals.insert(id, name);
+                }
+                "escalation" => {
+                    let code = node.attribute("escalationCode").map(str::to_owned);
+                    self.escalations.insert(id, code);
                 }
                 "error" => {
                     let code = node.attribute("errorCode").unwrap_or(&id).to_owned();
@@ -440,6 +446,19 @@ impl<'a, 'input> Context<'a, 'input> {
                 "messageEventDefinition" => self.message(id, *definition).map(Trigger::Message),
                 "timerEventDefinition" => self.timer(id, *definition).map(Trigger::Timer),
                 "signalEventDefinition" => self.signal(id, *definition).map(Trigger::Signal),
+                "escalationEventDefinition" => match definition.attribute("escalationRef") {
+                    None => Some(Trigger::Escalation(None)),
+                    Some(reference) => match self.escalations.get(reference) {
+                        Some(code) => Some(Trigger::Escalation(code.clone())),
+                        None => {
+                            self.problems.push(problem(
+                                Some(id),
+                                format!("escalationRef `{reference}` names no escalation"),
+                            ));
+                            None
+                        }
+                    },
+                },
                 "errorEventDefinition" => {
                     let code = match definition.attribute("errorRef") {
                         Some(reference) => match self.errors.get(reference) {
