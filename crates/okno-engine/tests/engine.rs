@@ -449,6 +449,56 @@ fn signals_reach_the_thrower_at_once_and_other_instances_by_broadcast() {
 }
 
 #[test]
+fn escalations_are_caught_interrupting_or_not_and_uncaught_ones_go_on() {
+    let file = |interrupting: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+  <bpmn:escalation id="late" escalationCode="LATE"/>
+  <bpmn:process id="p">
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="a" sourceRef="s" targetRef="sub"/>
+    <bpmn:subProcess id="sub">
+      <bpmn:startEvent id="ss"/>
+      <bpmn:sequenceFlow id="b" sourceRef="ss" targetRef="raise"/>
+      <bpmn:intermediateThrowEvent id="raise"><bpmn:escalationEventDefinition escalationRef="late"/></bpmn:intermediateThrowEvent>
+      <bpmn:sequenceFlow id="c" sourceRef="raise" targetRef="after"/>
+      <bpmn:task id="after"/>
+      <bpmn:sequenceFlow id="d" sourceRef="after" targetRef="se"/>
+      <bpmn:endEvent id="se"/>
+    </bpmn:subProcess>
+    <bpmn:boundaryEvent id="caught" attachedToRef="sub" cancelActivity="{interrupting}"><bpmn:escalationEventDefinition escalationRef="late"/></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="e" sourceRef="caught" targetRef="handled"/>
+    <bpmn:endEvent id="handled"/>
+    <bpmn:sequenceFlow id="f" sourceRef="sub" targetRef="done"/>
+    <bpmn:endEvent id="done"/>
+  </bpmn:process>
+</bpmn:definitions>"#
+        )
+    };
+    for (interrupting, after_runs) in [("true", false), ("false", true)] {
+        let mut runner = Runner::default();
+        runner.deploy(&file(interrupting)).unwrap();
+        let instance = runner.start("p", Map::new()).unwrap();
+        let entered = runner.entered(instance);
+        assert!(entered.contains(&"handled"), "{entered:?}");
+        assert_eq!(entered.contains(&"after"), after_runs, "{entered:?}");
+        assert_eq!(entered.contains(&"done"), after_runs, "{entered:?}");
+        assert_eq!(status(&runner, instance), InstanceStatus::Completed);
+    }
+    // Nobody catches it: the thrower goes on and there is no incident.
+    let boundary = r#"<bpmn:boundaryEvent id="caught" attachedToRef="sub" cancelActivity="true"><bpmn:escalationEventDefinition escalationRef="late"/></bpmn:boundaryEvent>"#;
+    let timer = r#"<bpmn:boundaryEvent id="caught" attachedToRef="sub"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"#;
+    let uncaught = file("true").replace(boundary, timer);
+    assert_ne!(uncaught, file("true"));
+    let mut runner = Runner::default();
+    runner.deploy(&uncaught).unwrap();
+    let instance = runner.start("p", Map::new()).unwrap();
+    assert!(runner.entered(instance).contains(&"done"));
+    assert!(runner.incidents().is_empty());
+}
+
+#[test]
 fn the_state_and_events_serialise() {
     let definitions = okno_engine::deploy(&model(ORDER), &BuiltinExpressions).unwrap();
     let mut state = okno_engine::InstanceState::default();
