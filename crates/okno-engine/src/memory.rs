@@ -18,8 +18,8 @@ use crate::engine::{
 };
 use crate::error::{DeployError, EngineError};
 use crate::expr::{BuiltinExpressions, Expressions};
-use crate::model::{ElementKind, ProcessDefinition, Trigger};
-use crate::timer::Timestamp;
+use crate::model::{ElementKind, ProcessDefinition, TimerKind, Trigger};
+use crate::timer::{self, Timestamp};
 
 /// Deepest chain of call activities the runner follows.
 pub const CALL_DEPTH_MAX: usize = 32;
@@ -131,6 +131,15 @@ pub struct InstanceEntry {
     depth: usize,
 }
 
+/// A timer start event waiting in the runner's timer queue.
+#[derive(Debug)]
+struct StartTimer {
+    process_id: String,
+    start_event: String,
+    repetitions_left: Option<u32>,
+    interval_ms: i64,
+}
+
 #[derive(Debug)]
 enum Pending {
     Command(u64, Command),
@@ -157,6 +166,8 @@ pub struct Runner {
     timers: BTreeMap<(Timestamp, u64, u64), ()>,
     subscriptions: BTreeMap<(u64, u64), (String, Option<String>)>,
     signal_subscriptions: BTreeMap<(u64, u64), String>,
+    start_timers: BTreeMap<u64, StartTimer>,
+    next_start_timer: u64,
     handlers: HashMap<String, Handler>,
     pending: VecDeque<Pending>,
     trace: Vec<TraceEntry>,
@@ -200,6 +211,8 @@ impl Runner {
             timers: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
             signal_subscriptions: BTreeMap::new(),
+            start_timers: BTreeMap::new(),
+            next_start_timer: 0,
             handlers: HashMap::new(),
             pending: VecDeque::new(),
             trace: Vec::new(),
@@ -221,8 +234,91 @@ impl Runner {
     /// Adds one definition (replacing one with the same id); returns its id.
     pub fn add_definition(&mut self, definition: Arc<ProcessDefinition>) -> String {
         let id = definition.id.clone();
+        self.schedule_start_timers(&definition);
         self.definitions.insert(id.clone(), definition);
         id
+    }
+
+    /// Schedules the timer start events of a process (replacing those of an older version).
+    /// They live in the timer queue under instance 0, which no instance has.
+    fn schedule_start_timers(&mut self, definition: &ProcessDefinition) {
+        let stale: Vec<u64> = self
+            .start_timers
+            .iter()
+            .filter(|(_, start)| start.process_id == definition.id)
+            .map(|(key, _)| *key)
+            .collect();
+        for key in stale {
+            self.start_timers.remove(&key);
+            self.timers
+                .retain(|(_, instance, timer), ()| (*instance, *timer) != (0, key));
+        }
+        for start in &definition.element(0).triggered_starts {
+            let element = definition.element(*start);
+            let ElementKind::StartEvent {
+                trigger: Trigger::Timer(spec),
+                ..
+            } = &element.kind
+            else {
+                continue;
+            };
+            let text = match spec.source.evaluate(&Map::new()) {
+                Ok(Value::String(text)) => text,
+                _ => {
+                    self.effect_errors.push(format!(
+                        "timer start event `{}` has no usable value",
+                        element.id
+                    ));
+                    continue;
+                }
+            };
+            let schedule = match spec.kind {
+                TimerKind::Duration => timer::parse_duration_ms(&text)
+                    .map(|duration_ms| (self.now.plus_ms(duration_ms), Some(0), 0)),
+                TimerKind::Date => timer::parse_date(&text).map(|due| (due, Some(0), 0)),
+                TimerKind::Cycle => timer::parse_cycle(&text).map(|cycle| {
+                    let left = cycle.repetitions.map(|count| count.saturating_sub(1));
+                    (self.now.plus_ms(cycle.interval_ms), left, cycle.interval_ms)
+                }),
+            };
+            let Ok((due, repetitions_left, interval_ms)) = schedule else {
+                self.effect_errors.push(format!(
+                    "timer start event `{}`: bad value `{text}`",
+                    element.id
+                ));
+                continue;
+            };
+            self.next_start_timer += 1;
+            let key = self.next_start_timer;
+            self.start_timers.insert(
+                key,
+                StartTimer {
+                    process_id: definition.id.clone(),
+                    start_event: element.id.clone(),
+                    repetitions_left,
+                    interval_ms,
+                },
+            );
+            self.timers.insert((due, 0, key), ());
+        }
+    }
+
+    fn fire_start_timer(&mut self, key: u64, due: Timestamp) {
+        let Some(start) = self.start_timers.get_mut(&key) else {
+            return;
+        };
+        let (process_id, start_event) = (start.process_id.clone(), start.start_event.clone());
+        if start.repetitions_left == Some(0) {
+            self.start_timers.remove(&key);
+        } else {
+            start.repetitions_left = start.repetitions_left.map(|left| left - 1);
+            self.timers
+                .insert((due.plus_ms(start.interval_ms), 0, key), ());
+        }
+        let started = self.start_at(&process_id, Map::new(), Some(start_event), None, 0);
+        if let Err(error) = started {
+            self.effect_errors.push(error.to_string());
+        }
     }
 
     /// Registers the handler for a job type.
@@ -415,7 +511,11 @@ impl Runner {
             }
             self.timers.remove(&(due, instance, timer));
             self.now = self.now.max(due);
-            let _ = self.command(instance, Command::TriggerTimer { timer });
+            if instance == 0 {
+                self.fire_start_timer(timer, due);
+            } else {
+                let _ = self.command(instance, Command::TriggerTimer { timer });
+            }
             self.drain();
         }
         self.now = target;
@@ -718,7 +818,7 @@ impl Runner {
             .collect()
     }
 
-    /// Number of scheduled timers.
+    /// Number of scheduled timers (timer start events included).
     pub fn timers_scheduled(&self) -> usize {
         self.timers.len()
     }

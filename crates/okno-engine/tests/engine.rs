@@ -499,6 +499,25 @@ fn escalations_are_caught_interrupting_or_not_and_uncaught_ones_go_on() {
 }
 
 #[test]
+fn timer_start_events_start_instances_on_the_virtual_clock() {
+    let process = r#"
+<bpmn:process id="tick">
+  <bpmn:startEvent id="every_minute"><bpmn:timerEventDefinition><bpmn:timeCycle>R3/PT1M</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
+  <bpmn:sequenceFlow id="a" sourceRef="every_minute" targetRef="e"/>
+  <bpmn:endEvent id="e"/>
+</bpmn:process>"#;
+    let mut runner = runner(process);
+    assert_eq!(runner.timers_scheduled(), 1);
+    runner.advance(150_000);
+    assert_eq!(runner.instances().count(), 2);
+    runner.advance(10 * 60_000);
+    assert_eq!(runner.instances().count(), 3);
+    assert_eq!(runner.timers_scheduled(), 0);
+    let (first, _) = runner.instances().next().unwrap();
+    assert_eq!(runner.entered(first), ["tick", "every_minute", "e"]);
+}
+
+#[test]
 fn the_state_and_events_serialise() {
     let definitions = okno_engine::deploy(&model(ORDER), &BuiltinExpressions).unwrap();
     let mut state = okno_engine::InstanceState::default();
