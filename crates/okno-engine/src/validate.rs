@@ -445,10 +445,10 @@ pub(crate) fn references(root: Node<'_, '_>, problems: &mut Vec<Problem>) {
         let parent_owner = node
             .parent_element()
             .and_then(|parent| parent.attribute("id"));
-        if let Some(allowed) = reference_targets(name) {
-            if let Some(text) = node.text().map(str::trim).filter(|text| !text.is_empty()) {
-                check(parent_owner, name, text, allowed);
-            }
+        if let Some(allowed) = reference_targets(name)
+            && let Some(text) = node.text().map(str::trim).filter(|text| !text.is_empty())
+        {
+            check(parent_owner, name, text, allowed);
         }
     }
 }

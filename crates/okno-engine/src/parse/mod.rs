@@ -537,6 +537,8 @@ struct ProcessBuilder {
     attachments: Vec<(ElementIndex, String)>,
     by_id: HashMap<String, ElementIndex>,
     skipped: HashSet<String>,
+    /// Link events: (element, link name, throws).
+    links: Vec<(ElementIndex, String, bool)>,
 }
 
 fn new_element(
@@ -584,6 +586,7 @@ fn build_process<'a, 'input>(
         attachments: Vec::new(),
         by_id: HashMap::from([(id.clone(), 0)]),
         skipped: HashSet::new(),
+        links: Vec::new(),
     };
     read_scope(context, &mut builder, process, 0);
     let unlinked = builder.resolve(&mut context.problems);
@@ -607,6 +610,7 @@ impl ProcessBuilder {
             attachments,
             by_id,
             skipped,
+            links,
         } = self;
         let mut flows: Vec<Flow> = Vec::new();
         let mut flow_ids: HashMap<String, u32> = HashMap::new();
@@ -657,6 +661,7 @@ impl ProcessBuilder {
                 )),
             }
         }
+        link_pairs(&mut elements, &mut flows, &links, problems);
         for (boundary, activity_id) in attachments {
             let activity = by_id.get(&activity_id).copied();
             validate::attach(&mut elements, boundary, activity, &activity_id, problems);
@@ -691,6 +696,19 @@ fn read_scope<'a, 'input>(
             });
         } else if IGNORED.contains(&name) {
             continue;
+        } else if let Some((link, throws)) = link_event(node, name) {
+            // A link pair is a jump: both ends pass through; `resolve` joins them by a flow.
+            let index = builder.elements.len();
+            add_element(
+                context,
+                builder,
+                node,
+                scope,
+                ElementKind::IntermediateThrow,
+            );
+            if let Ok(index) = ElementIndex::try_from(index) {
+                builder.links.push((index, link, throws));
+            }
         } else if let Some(kind) = read_kind(context, node, name, &id) {
             add_element(context, builder, node, scope, kind);
         } else {
@@ -700,6 +718,78 @@ fn read_scope<'a, 'input>(
             }
             builder.skipped.insert(id);
         }
+    }
+}
+
+/// Joins each link throw event to the link catch event of the same name in its scope with a
+/// flow of its own (id `throw->catch`), so execution needs nothing special for links.
+fn link_pairs(
+    elements: &mut [Element],
+    flows: &mut Vec<Flow>,
+    links: &[(ElementIndex, String, bool)],
+    problems: &mut Vec<Problem>,
+) {
+    for (element, _, throws) in links {
+        let element = &elements[*element as usize];
+        if *throws && !element.outgoing.is_empty() {
+            problems.push(problem(
+                Some(&element.id),
+                "a link throw event has no outgoing flow",
+            ));
+        }
+        if !*throws && !element.incoming.is_empty() {
+            problems.push(problem(
+                Some(&element.id),
+                "a link catch event has no incoming flow",
+            ));
+        }
+    }
+    for (throw, name, _) in links.iter().filter(|(_, _, throws)| *throws) {
+        let parent = elements[*throw as usize].parent;
+        let catches: Vec<ElementIndex> = links
+            .iter()
+            .filter(|(catch, other, catch_throws)| {
+                !catch_throws && other == name && elements[*catch as usize].parent == parent
+            })
+            .map(|(catch, _, _)| *catch)
+            .collect();
+        let throw_id = elements[*throw as usize].id.clone();
+        let [catch] = catches.as_slice() else {
+            let reason =
+                format!("link `{name}` needs exactly one catching link event in its scope");
+            problems.push(problem(Some(&throw_id), reason));
+            continue;
+        };
+        let Ok(index) = u32::try_from(flows.len()) else {
+            continue;
+        };
+        flows.push(Flow {
+            id: format!("{throw_id}->{}", elements[*catch as usize].id),
+            source: *throw,
+            target: *catch,
+            condition: None,
+        });
+        elements[*throw as usize].outgoing.push(index);
+        elements[*catch as usize].incoming.push(index);
+    }
+}
+
+/// For a link event: its link name and whether it throws.
+fn link_event(node: Node<'_, '_>, name: &str) -> Option<(String, bool)> {
+    let throws = match name {
+        "intermediateThrowEvent" => true,
+        "intermediateCatchEvent" => false,
+        _ => return None,
+    };
+    let definitions: Vec<_> = bpmn_children(node)
+        .filter(|child| child.tag_name().name().ends_with("EventDefinition"))
+        .collect();
+    match definitions.as_slice() {
+        [definition] if definition.tag_name().name() == "linkEventDefinition" => {
+            let link = definition.attribute("name").unwrap_or_default().to_owned();
+            Some((link, throws))
+        }
+        _ => None,
     }
 }
 
