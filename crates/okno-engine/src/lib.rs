@@ -9,6 +9,19 @@
 //!
 //! Expressions are behind the [`Expressions`] trait; [`BuiltinExpressions`] is a small stand-in
 //! for FEEL until `okno-feel` exists.
+//!
+//! What runs (everything else is rejected at deploy with its kind and id):
+//!
+//! | element | supported |
+//! |---|---|
+//! | start events | none, message, timer, signal; in event subprocesses also error and escalation |
+//! | end events | none, error, terminate, message (job), signal, escalation |
+//! | intermediate events | catch: message, timer (duration, date), signal, link; throw: none, message (job), signal, escalation, link |
+//! | boundary events | error, timer, message, signal, escalation; interrupting and not |
+//! | tasks | service, send, user, business-rule (job), script (FEEL via the trait, or a job), receive, manual, plain |
+//! | gateways | exclusive (default flow), parallel, inclusive (fork and join), event-based |
+//! | scopes | embedded subprocess, event subprocess, call activity, multi-instance (parallel and sequential) |
+//! | rejected | complex gateway, ad-hoc subprocess, transaction, compensation, cancel, conditional events, standard loops, DMN (`zeebe:calledDecision`), timer cycles on catch events, start/completion quantities above 1, multiple event definitions |
 
 pub mod engine;
 pub mod error;

@@ -7,9 +7,10 @@
 //!
 //! - BPMN namespace `http://www.omg.org/spec/BPMN/20100524/MODEL`: `process`, `subProcess`
 //!   (`triggeredByEvent`), `sequenceFlow` (`conditionExpression`), events with message, timer,
-//!   error and terminate definitions (inline or via `eventDefinitionRef`), tasks, gateways
-//!   (`default`), `callActivity` (`calledElement`), `multiInstanceLoopCharacteristics`
-//!   (`isSequential`, `loopCardinality`, `completionCondition`), top-level `message` and `error`.
+//!   error, escalation, signal, link and terminate definitions (inline or via
+//!   `eventDefinitionRef`), tasks, gateways (`default`), `callActivity` (`calledElement`),
+//!   `multiInstanceLoopCharacteristics` (`isSequential`, `loopCardinality`,
+//!   `completionCondition`), top-level `message`, `error`, `escalation` and `signal`.
 //! - Zeebe namespace `http://camunda.org/schema/zeebe/1.0`: `taskDefinition` (`type`, `retries`,
 //!   default 3), `ioMapping` (`input`/`output` with `source`, `target`), `taskHeaders`
 //!   (`header key value`), `subscription` (`correlationKey`, on the `message`), `calledElement`
