@@ -716,6 +716,17 @@ impl Runner {
                         .push_back(Pending::Command(child, Command::CancelInstance));
                 }
             }
+            Effect::ErrorUncaught { code, variables } => {
+                let parent = self.instances.get(&instance).and_then(|entry| entry.parent);
+                if let Some((parent, element_instance)) = parent {
+                    let command = Command::PropagateError {
+                        element_instance,
+                        code,
+                        variables,
+                    };
+                    self.pending.push_back(Pending::Command(parent, command));
+                }
+            }
             Effect::EscalationUncaught { code } => {
                 let parent = self.instances.get(&instance).and_then(|entry| entry.parent);
                 if let Some((parent, element_instance)) = parent {

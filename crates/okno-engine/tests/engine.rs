@@ -518,6 +518,52 @@ fn timer_start_events_start_instances_on_the_virtual_clock() {
 }
 
 #[test]
+fn an_error_uncaught_in_a_called_process_is_caught_at_the_call_activity() {
+    let file = model(
+        r#"
+<bpmn:process id="parent">
+  <bpmn:startEvent id="s"/>
+  <bpmn:sequenceFlow id="a" sourceRef="s" targetRef="call"/>
+  <bpmn:callActivity id="call"><bpmn:extensionElements><zeebe:calledElement processId="child"/></bpmn:extensionElements></bpmn:callActivity>
+  <bpmn:boundaryEvent id="failed" attachedToRef="call"><bpmn:errorEventDefinition errorRef="e_fail"/></bpmn:boundaryEvent>
+  <bpmn:sequenceFlow id="b" sourceRef="failed" targetRef="compensate"/>
+  <bpmn:endEvent id="compensate"/>
+  <bpmn:sequenceFlow id="c" sourceRef="call" targetRef="e"/>
+  <bpmn:endEvent id="e"/>
+</bpmn:process>
+<bpmn:process id="child">
+  <bpmn:startEvent id="s2"/>
+  <bpmn:sequenceFlow id="a2" sourceRef="s2" targetRef="t2"/>
+  <bpmn:serviceTask id="t2"><bpmn:extensionElements><zeebe:taskDefinition type="w"/></bpmn:extensionElements></bpmn:serviceTask>
+  <bpmn:sequenceFlow id="b2" sourceRef="t2" targetRef="e2"/>
+  <bpmn:endEvent id="e2"/>
+</bpmn:process>"#,
+    );
+    let mut runner = Runner::default();
+    runner.deploy(&file).unwrap();
+    runner.handler("w", |_, _| JobOutcome::Error {
+        code: "FAIL".into(),
+    });
+    let parent = runner.start("parent", Map::new()).unwrap();
+    assert!(runner.entered(parent).contains(&"compensate"));
+    assert_eq!(status(&runner, parent), InstanceStatus::Completed);
+    let (child, _) = runner.instances().find(|(id, _)| *id != parent).unwrap();
+    assert_eq!(status(&runner, child), InstanceStatus::Terminated);
+    assert!(runner.incidents().is_empty());
+
+    // Uncaught in both: one incident, in the child, where the error was thrown.
+    let mut runner = Runner::default();
+    runner.deploy(&file).unwrap();
+    runner.handler("w", |_, _| JobOutcome::Error {
+        code: "OTHER".into(),
+    });
+    let parent = runner.start("parent", Map::new()).unwrap();
+    let incidents = runner.incidents();
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert_ne!(incidents[0].0, parent);
+}
+
+#[test]
 fn the_state_and_events_serialise() {
     let definitions = okno_engine::deploy(&model(ORDER), &BuiltinExpressions).unwrap();
     let mut state = okno_engine::InstanceState::default();

@@ -60,6 +60,8 @@ pub(super) struct Machine<'a> {
     pub(super) now: Timestamp,
     pub(super) output: EngineOutput,
     pub(super) work: VecDeque<Work>,
+    /// Set while handling `PropagateError`: an uncaught error raises no incident here.
+    pub(super) propagated_error: bool,
     steps: usize,
 }
 
@@ -75,6 +77,7 @@ impl<'a> Machine<'a> {
             now,
             output: EngineOutput::default(),
             work: VecDeque::new(),
+            propagated_error: false,
             steps: 0,
         }
     }
@@ -120,6 +123,14 @@ impl<'a> Machine<'a> {
                 element_instance,
                 code,
             } => self.throw_escalation(element_instance, &code),
+            Command::PropagateError {
+                element_instance,
+                code,
+                variables,
+            } => {
+                self.propagated_error = true;
+                self.throw_error(element_instance, element_instance, code, variables);
+            }
             Command::CancelInstance => self.cancel_instance(),
             Command::ResolveIncident { incident } => self.resolve(incident),
         }
@@ -160,6 +171,9 @@ impl<'a> Machine<'a> {
                 element_instance, ..
             }
             | Command::ThrowEscalation {
+                element_instance, ..
+            }
+            | Command::PropagateError {
                 element_instance, ..
             } => match self.state.elements.get(element_instance) {
                 Some(instance)

@@ -275,6 +275,17 @@ pub enum Command {
         /// The escalation code.
         code: String,
     },
+    /// A BPMN error nobody caught in the process a call activity started: throw it from the
+    /// call activity. If nothing catches it here either, it goes further up, and the incident
+    /// stays where the error was thrown.
+    PropagateError {
+        /// The call activity's element instance key.
+        element_instance: u64,
+        /// The error code.
+        code: String,
+        /// Variables thrown with it.
+        variables: Map<String, Value>,
+    },
     /// Cancel the whole instance.
     CancelInstance,
     /// Retry the step an incident stopped.
@@ -475,6 +486,14 @@ pub enum Effect {
     CancelChildInstance {
         /// The call activity's element instance key.
         element_instance: u64,
+    },
+    /// A BPMN error reached the top of this instance uncaught (an incident holds it here); a
+    /// parent instance (call activity) should try to catch it with `PropagateError`.
+    ErrorUncaught {
+        /// The error code.
+        code: String,
+        /// Variables thrown with it.
+        variables: Map<String, Value>,
     },
     /// An escalation reached the top of this instance uncaught; a parent instance (call
     /// activity) should raise it with `ThrowEscalation`.

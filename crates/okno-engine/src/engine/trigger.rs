@@ -448,6 +448,15 @@ impl Machine<'_> {
             code: code.clone(),
             caught_by: None,
         });
+        // A calling process may still catch it; the runtime passes it on if there is one.
+        self.output.effects.push(Effect::ErrorUncaught {
+            code: code.clone(),
+            variables: variables.clone(),
+        });
+        if from == thrower && self.propagated_error {
+            // Passed up from a called process whose incident already stands: no second one.
+            return;
+        }
         let message = format!("error `{code}` was thrown and nothing catches it");
         self.incident(
             thrower,
