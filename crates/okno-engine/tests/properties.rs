@@ -1,6 +1,7 @@
 //! Property tests of the core: random small processes (built from blocks: tasks, scripts,
 //! parallel, exclusive and inclusive gateways, messages, timers, subprocesses with error
-//! boundaries, multi-instance, event-based gateways, non-interrupting timers, terminate ends)
+//! boundaries, multi-instance, event-based gateways, non-interrupting timers, terminate ends,
+//! escalations caught on a subprocess, a signal thrown to a parallel branch)
 //! driven by random sequences of commands that fit the state. The core must never panic, must
 //! reject only with a typed error, must be deterministic, and must keep its invariants after
 //! every command: token counts match the element instances, everything refers to live
@@ -12,7 +13,7 @@ use okno_engine::{BuiltinExpressions, EngineOutput, InstanceState, ProcessDefini
 use proptest::prelude::*;
 use serde_json::{Map, json};
 
-const BLOCKS: u8 = 12;
+const BLOCKS: u8 = 14;
 
 fn task(id: &str) -> String {
     format!(
@@ -161,6 +162,46 @@ fn block(kind: u8, index: usize, xml: &mut String) -> (String, String) {
             flow(&id("f2"), &entry, &exit, None),
             format!(r#"<bpmn:task id="{exit}"/>"#),
         ],
+        12 => vec![
+            format!(
+                r#"<bpmn:subProcess id="{entry}"><bpmn:startEvent id="{s}"/>{f}{t}{g}<bpmn:intermediateThrowEvent id="{r}"><bpmn:escalationEventDefinition escalationRef="esc"/></bpmn:intermediateThrowEvent>{h}<bpmn:endEvent id="{e}"/></bpmn:subProcess>"#,
+                s = id("s"),
+                f = flow(&id("sf1"), &id("s"), &id("t"), None),
+                t = task(&id("t")),
+                g = flow(&id("sf2"), &id("t"), &id("r"), None),
+                r = id("r"),
+                h = flow(&id("sf3"), &id("r"), &id("e"), None),
+                e = id("e"),
+            ),
+            format!(
+                r#"<bpmn:boundaryEvent id="{}" attachedToRef="{entry}" cancelActivity="{}"><bpmn:escalationEventDefinition escalationRef="esc"/></bpmn:boundaryEvent>"#,
+                id("catch"),
+                index % 2 == 0
+            ),
+            flow(&id("f1"), &entry, &exit, None),
+            flow(&id("f2"), &id("catch"), &id("h"), None),
+            task(&id("h")),
+            flow(&id("f3"), &id("h"), &exit, None),
+            format!(r#"<bpmn:exclusiveGateway id="{exit}"/>"#),
+        ],
+        13 => vec![
+            format!(r#"<bpmn:parallelGateway id="{entry}"/>"#),
+            flow(&id("f1"), &entry, &id("c"), None),
+            flow(&id("f2"), &entry, &id("t"), None),
+            format!(
+                r#"<bpmn:intermediateCatchEvent id="{}"><bpmn:signalEventDefinition signalRef="sig"/></bpmn:intermediateCatchEvent>"#,
+                id("c")
+            ),
+            task(&id("t")),
+            flow(&id("f3"), &id("t"), &id("s"), None),
+            format!(
+                r#"<bpmn:intermediateThrowEvent id="{}"><bpmn:signalEventDefinition signalRef="sig"/></bpmn:intermediateThrowEvent>"#,
+                id("s")
+            ),
+            flow(&id("f4"), &id("c"), &exit, None),
+            flow(&id("f5"), &id("s"), &exit, None),
+            format!(r#"<bpmn:parallelGateway id="{exit}"/>"#),
+        ],
         _ => vec![
             format!(r#"<bpmn:parallelGateway id="{entry}"/>"#),
             flow(&id("f1"), &entry, &exit, None),
@@ -195,6 +236,8 @@ fn process(kinds: &[u8]) -> String {
         r#"<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d">
 <bpmn:message id="m" name="m"><bpmn:extensionElements><zeebe:subscription correlationKey="=key"/></bpmn:extensionElements></bpmn:message>
 <bpmn:error id="err" errorCode="FAIL"/>
+<bpmn:escalation id="esc" escalationCode="LATE"/>
+<bpmn:signal id="sig" name="sig"/>
 <bpmn:process id="p">{body}</bpmn:process></bpmn:definitions>"#
     )
 }
