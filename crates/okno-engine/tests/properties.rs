@@ -176,7 +176,7 @@ fn block(kind: u8, index: usize, xml: &mut String) -> (String, String) {
             format!(
                 r#"<bpmn:boundaryEvent id="{}" attachedToRef="{entry}" cancelActivity="{}"><bpmn:escalationEventDefinition escalationRef="esc"/></bpmn:boundaryEvent>"#,
                 id("catch"),
-                index % 2 == 0
+                index.is_multiple_of(2)
             ),
             flow(&id("f1"), &entry, &exit, None),
             flow(&id("f2"), &id("catch"), &id("h"), None),
