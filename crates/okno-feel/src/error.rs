@@ -45,9 +45,13 @@ pub struct Position {
 }
 
 impl Position {
-    /// The position of byte `offset` in `source` (which must be a char boundary).
+    /// The position of byte `offset` in `source`, moved back to the start of its character.
     pub(crate) fn of(source: &str, offset: usize) -> Position {
-        let before = &source[..offset.min(source.len())];
+        let mut offset = offset.min(source.len());
+        while !source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &source[..offset];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |index| index + 1);
         let column = before[line_start..].chars().count() + 1;

@@ -39,6 +39,16 @@
 //! Expressions written by someone other than the tenant's own analysts belong in a process
 //! with a memory limit.
 //!
+//! # Names
+//!
+//! FEEL allows names with spaces and `+ - * / '` in them, which dsntk resolves against the
+//! names it knows at parse time. okno compiles before it sees a context, so it tells dsntk
+//! every identifier in the source (letters, digits, `_`) and dsntk's multi-word built-in
+//! functions. As in Camunda, `a-b` is therefore a subtraction, and a context key with a space
+//! or a `-` in it (`"delivery-date"`) cannot be named directly; map such keys in the
+//! connector first. A context variable shadows a built-in function of the same name
+//! (`count`, `sum`).
+//!
 //! # Errors
 //!
 //! [`FeelError`] has a [`FeelErrorKind`], a message and, for the checks okno makes itself,

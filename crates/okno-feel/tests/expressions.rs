@@ -163,3 +163,17 @@ fn a_context_that_is_not_an_object_is_refused() {
         json!(1)
     );
 }
+
+#[test]
+fn a_compiled_expression_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>(_: &T) {}
+    let expression = Expression::compile("=n + 1").unwrap();
+    shareable(&expression);
+    let result = std::thread::scope(|scope| {
+        scope
+            .spawn(|| expression.evaluate(&json!({"n": 41}), &Limits::default()))
+            .join()
+            .unwrap()
+    });
+    assert_eq!(result.unwrap(), json!(42));
+}

@@ -110,6 +110,11 @@ fn an_expression_over_the_length_limit_is_refused_with_where_it_crossed() {
             column: 102
         })
     );
+    // The limit falls inside a two-byte character: the position is that character's start.
+    let cyrillic = format!("=\"{}\"", "ж".repeat(100));
+    let error = Expression::compile_with(&cyrillic, &limits).unwrap_err();
+    assert_eq!(error.position.unwrap().offset, 100);
+    assert_eq!(error.position.unwrap().column, 52);
     let big = format!("=\"{}\"", "x".repeat(100 * 1024));
     assert_eq!(compile_error(&big).kind, FeelErrorKind::TooLong);
 }
