@@ -1,12 +1,13 @@
 //! Compiled expressions ([`Expression`]) and Camunda-style mappings ([`Mapping`]).
 
+use crate::context::Context;
 use crate::convert;
 use crate::error::{FeelError, FeelErrorKind, Position};
 use crate::limits::Limits;
 use crate::names;
 use crate::sandbox::{self, Iterations};
 use crate::scan;
-use dsntk_feel::{Evaluator, FeelScope};
+use dsntk_feel::Evaluator;
 use std::fmt;
 use std::time::Instant;
 
@@ -84,26 +85,21 @@ impl Expression {
         context: &serde_json::Value,
         limits: &Limits,
     ) -> Result<serde_json::Value, FeelError> {
+        self.evaluate_in(&Context::from_json(context)?, limits)
+    }
+
+    /// Evaluates the expression in a context converted once with [`Context::from_json`].
+    pub fn evaluate_in(
+        &self,
+        context: &Context,
+        limits: &Limits,
+    ) -> Result<serde_json::Value, FeelError> {
         let started = Instant::now();
-        let mut longest_list = 0;
-        let scope = FeelScope::default();
-        match context {
-            serde_json::Value::Object(entries) => {
-                scope.push(convert::context_of(entries, &mut longest_list));
-            }
-            serde_json::Value::Null => {}
-            _ => {
-                return Err(FeelError::new(
-                    FeelErrorKind::BadContext,
-                    "the context of an expression must be a JSON object",
-                ));
-            }
-        }
-        let estimate = self.iterations.estimate(longest_list);
+        let estimate = self.iterations.estimate(context.longest_list);
         if estimate > limits.iterations_max {
             return Err(too_many_iterations(estimate, limits));
         }
-        let value = (self.evaluator)(&scope);
+        let value = (self.evaluator)(&context.scope);
         let elapsed = started.elapsed();
         if elapsed > limits.time_max {
             return Err(FeelError::new(
@@ -125,7 +121,16 @@ impl Expression {
         context: &serde_json::Value,
         limits: &Limits,
     ) -> Result<bool, FeelError> {
-        match self.evaluate(context, limits)? {
+        self.evaluate_condition_in(&Context::from_json(context)?, limits)
+    }
+
+    /// [`Expression::evaluate_condition`] in a context converted once.
+    pub fn evaluate_condition_in(
+        &self,
+        context: &Context,
+        limits: &Limits,
+    ) -> Result<bool, FeelError> {
+        match self.evaluate_in(context, limits)? {
             serde_json::Value::Bool(flag) => Ok(flag),
             serde_json::Value::Null => Err(FeelError::new(
                 FeelErrorKind::NotABoolean,
@@ -188,6 +193,18 @@ impl Mapping {
     ) -> Result<serde_json::Value, FeelError> {
         match self {
             Mapping::Expression(expression) => expression.evaluate(context, limits),
+            Mapping::Static(text) => Ok(serde_json::Value::String(text.clone())),
+        }
+    }
+
+    /// [`Mapping::evaluate`] in a context converted once.
+    pub fn evaluate_in(
+        &self,
+        context: &Context,
+        limits: &Limits,
+    ) -> Result<serde_json::Value, FeelError> {
+        match self {
+            Mapping::Expression(expression) => expression.evaluate_in(context, limits),
             Mapping::Static(text) => Ok(serde_json::Value::String(text.clone())),
         }
     }

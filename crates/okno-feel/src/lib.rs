@@ -4,8 +4,10 @@
 //!
 //! Key design choice: a small facade over the dsntk FEEL crates. [`Expression::compile`] parses
 //! and checks once; [`Expression::evaluate`] runs many times against a `serde_json::Value`
-//! context (the value tree okno-formats reads wire formats into) and returns JSON. dsntk is an
-//! implementation detail: none of its types appear in this API.
+//! context (the value tree okno-formats reads wire formats into) and returns JSON;
+//! [`Context::from_json`] converts a context once for many expressions
+//! ([`Expression::evaluate_in`]). dsntk is an implementation detail: none of its types appear
+//! in this API.
 //!
 //! # Sandbox and bounds
 //!
@@ -55,6 +57,7 @@
 //! the [`Position`] (byte offset, line, column). dsntk's parser reports no position, so a
 //! plain syntax error has none. FEEL's own evaluation failures are `null`, as in Camunda.
 
+mod context;
 mod convert;
 mod error;
 mod expression;
@@ -63,6 +66,7 @@ mod names;
 mod sandbox;
 mod scan;
 
+pub use context::Context;
 pub use error::{FeelError, FeelErrorKind, Position};
 pub use expression::{Expression, Mapping};
 pub use limits::Limits;

@@ -2,7 +2,7 @@
 //! expression and the JSON it must give. One `check` helper is the only caller of the API.
 #![allow(clippy::unwrap_used)]
 
-use okno_feel::{Expression, FeelErrorKind, Limits, Mapping};
+use okno_feel::{Context, Expression, FeelErrorKind, Limits, Mapping};
 use serde_json::{Value, json};
 
 fn order() -> Value {
@@ -176,4 +176,35 @@ fn a_compiled_expression_can_be_shared_between_threads() {
             .unwrap()
     });
     assert_eq!(result.unwrap(), json!(42));
+}
+
+#[test]
+fn one_converted_context_serves_many_expressions() {
+    let context = Context::from_json(&order()).unwrap();
+    let limits = Limits::default();
+    let total = Expression::compile("=sum(items.price)").unwrap();
+    let express = Expression::compile("=order.express").unwrap();
+    let mapping = Mapping::parse("=order.number", &limits).unwrap();
+    for _ in 0..3 {
+        assert_eq!(total.evaluate_in(&context, &limits).unwrap(), json!(57.5));
+        assert!(express.evaluate_condition_in(&context, &limits).unwrap());
+        assert_eq!(
+            mapping.evaluate_in(&context, &limits).unwrap(),
+            json!("A-17")
+        );
+    }
+    // Iteration state does not leak from one evaluation into the next.
+    let doubled = Expression::compile("=for i in items return i.price * 2").unwrap();
+    assert_eq!(
+        doubled.evaluate_in(&context, &limits).unwrap(),
+        json!([10, 25, 80])
+    );
+    assert_eq!(
+        doubled.evaluate_in(&context, &limits).unwrap(),
+        json!([10, 25, 80])
+    );
+    assert_eq!(
+        Context::from_json(&json!("text")).unwrap_err().kind,
+        FeelErrorKind::BadContext
+    );
 }
