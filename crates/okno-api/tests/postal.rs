@@ -19,14 +19,10 @@ both!(
 
 async fn tariff_answers_in_all_three_shapes(app: TestApp) {
     // The real logged Otpravka exchange, byte for byte in, field for field out.
-    let sample: Value = serde_json::from_str(include_str!(
-        "../../../../shared/postal-samples/otpravka/06-tariff-post.request.json"
-    ))
-    .unwrap();
-    let expected: Value = serde_json::from_str(include_str!(
-        "../../../../shared/postal-samples/otpravka/06-tariff-post.response.json"
-    ))
-    .unwrap();
+    let sample: Value =
+        serde_json::from_str(include_str!("data/06-tariff-post.request.json")).unwrap();
+    let expected: Value =
+        serde_json::from_str(include_str!("data/06-tariff-post.response.json")).unwrap();
     let answer = app
         .call_with(
             Method::POST,

@@ -1,5 +1,6 @@
-//! Conformance against the shared BPMN corpus (`OKNO_BPMN_CORPUS`, default
-//! `<workspace>/../shared/bpmn-corpus`): every MIWG, bpmn-elements and Camunda 8 file must parse
+//! Conformance against the BPMN corpus (`OKNO_BPMN_CORPUS`, default `tests/corpus`, a copy of
+//! the shared corpus with its licences and MANIFEST): every MIWG, bpmn-elements and Camunda 8
+//! file must parse
 //! (and is counted as deployed or rejected with its reasons); every betsy test case runs in the
 //! in-memory runner and its trace is compared with betsy's expectation as a multiset; every
 //! betsy must-reject model must fail deployment. Prints a summary table and holds the pass
@@ -28,7 +29,7 @@ const FLOOR_BPMN_ELEMENTS_DEPLOYED: usize = 26;
 fn corpus() -> Option<PathBuf> {
     let path = match std::env::var_os("OKNO_BPMN_CORPUS") {
         Some(path) => PathBuf::from(path),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bpmn-corpus"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"),
     };
     if path.is_dir() {
         return Some(path);
