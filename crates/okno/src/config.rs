@@ -48,6 +48,18 @@ pub(crate) const KEYS: &[ConfigKey] = &[
         doc: "Largest request body in bytes; larger bodies are refused with 413.",
     },
     ConfigKey {
+        name: "tariff_file",
+        env: "OKNO_TARIFF_FILE",
+        default: "",
+        doc: "TOML tariff tables (products, weight steps, zones, surcharges, fees, delivery days). Empty: the shipped illustrative tables (`crates/okno-postal/data/tariff.default.toml`, a template for your own). Checked at start; every problem is named.",
+    },
+    ConfigKey {
+        name: "tracknumber_block",
+        env: "OKNO_TRACKNUMBER_BLOCK",
+        default: "100",
+        doc: "Track number serials a node reserves from the database at a time. Larger is faster; a crash leaves the unused rest of a block unissued (never issued twice).",
+    },
+    ConfigKey {
         name: "log_format",
         env: "OKNO_LOG_FORMAT",
         default: "text",
@@ -70,6 +82,8 @@ pub(crate) struct Config {
     pub(crate) body_bytes_max: usize,
     pub(crate) log_format: String,
     pub(crate) log_filter: String,
+    pub(crate) tariff_file: String,
+    pub(crate) tracknumber_block: i64,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -80,6 +94,8 @@ struct FileConfig {
     body_bytes_max: Option<usize>,
     log_format: Option<String>,
     log_filter: Option<String>,
+    tariff_file: Option<String>,
+    tracknumber_block: Option<i64>,
 }
 
 fn default_of(name: &str) -> String {
@@ -120,7 +136,20 @@ impl Config {
         let body_bytes_max = body_bytes_max_text.parse().with_context(|| {
             format!("body_bytes_max (OKNO_BODY_BYTES_MAX) must be a number of bytes, not {body_bytes_max_text:?}")
         })?;
+        let block_text = pick(
+            "tracknumber_block",
+            from_file.tracknumber_block.map(|value| value.to_string()),
+        );
+        let tracknumber_block = block_text
+            .parse::<i64>()
+            .ok()
+            .filter(|block| (1..=1_000_000).contains(block))
+            .with_context(|| {
+                format!("tracknumber_block (OKNO_TRACKNUMBER_BLOCK) must be 1 to 1000000, not {block_text:?}")
+            })?;
         let config = Config {
+            tariff_file: pick("tariff_file", from_file.tariff_file),
+            tracknumber_block,
             database_url: pick("database_url", from_file.database_url),
             listen: pick("listen", from_file.listen),
             body_bytes_max,

@@ -215,7 +215,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             init_logs(&config);
             let listen = listen.unwrap_or_else(|| config.listen.clone());
             let store = open_store(&config).await?;
-            serve(Oms::new(store), &listen, &config, None).await?;
+            serve(
+                Oms::new(store).with_tracknumber_block(config.tracknumber_block),
+                &listen,
+                &config,
+                None,
+            )
+            .await?;
         }
         Command::Demo { dir, listen } => {
             init_logs(&config);
@@ -223,7 +229,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = okno_store::open(&url)
                 .await
                 .with_context(|| format!("cannot open {url}"))?;
-            let oms = Oms::new(store);
+            let oms = Oms::new(store).with_tracknumber_block(config.tracknumber_block);
             let (tenant, tenant_key, operator_key) = demo::prepare(&oms).await?;
             let banner = move |address: std::net::SocketAddr| {
                 demo_banner(
@@ -420,7 +426,17 @@ async fn serve(
     let api_config = okno_api::ApiConfig {
         body_bytes_max: config.body_bytes_max,
     };
-    let state = okno_api::AppState::new(oms.clone(), api_config);
+    let mut state = okno_api::AppState::new(oms.clone(), api_config);
+    if !config.tariff_file.is_empty() {
+        let text = std::fs::read_to_string(&config.tariff_file)
+            .with_context(|| format!("cannot read tariff_file {}", config.tariff_file))?;
+        let tables = okno_postal::TariffTables::from_toml(&text)
+            .map_err(|error| anyhow::anyhow!("{}: {error}", config.tariff_file))?;
+        state = state.with_tariff(okno_postal::Tariff::new(
+            tables,
+            okno_postal::Geography::embedded(),
+        ));
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
