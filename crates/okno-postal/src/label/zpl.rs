@@ -4,10 +4,18 @@
 //! `^FH` so that `^` and `~` in shop data cannot inject commands. The layout follows the PDF
 //! label: sender, recipient, the recipient's postcode large, mass, value, cash on delivery, the
 //! track number as Code 128 (`^BC`, subset C for all-digit numbers) and human-readable, and the
-//! order reference as DataMatrix (`^BX`, ECC 200).
+//! order reference as DataMatrix (`^BX`, ECC 200). Text uses the printer's Unicode TrueType font
+//! (`^CW`), because the built-in font 0 cannot print Cyrillic.
 
 use super::{LabelData, LabelSize, mass, money, wrap};
 use std::fmt::Write;
+
+/// The font text is set in: `Z`, mapped by `^CW` to the Unicode TrueType font Zebra Link-OS
+/// printers carry (Swiss 721, `E:TT0003M_.TTF`, with Cyrillic); the built-in font 0 has no
+/// Cyrillic glyphs.
+const TEXT_FONT: char = 'Z';
+/// See [`TEXT_FONT`].
+const TEXT_FONT_FILE: &str = "E:TT0003M_.TTF";
 
 /// Dots per millimetre of a 203 dpi printer.
 pub const DOTS_PER_MM: f32 = 8.0;
@@ -39,9 +47,10 @@ impl Zpl {
     fn text(&mut self, x_mm: f32, y_mm: f32, height_dots: i32, text: &str) {
         let _ = writeln!(
             self.out,
-            "^FO{},{}^A0N,{height_dots},{height_dots}^FH_^FD{}^FS",
+            "^FO{},{}^A{TEXT_FONT}N,{height_dots},{}^FH_^FD{}^FS",
             dots(x_mm),
             dots(y_mm),
+            height_dots * 4 / 5,
             escape(text)
         );
     }
@@ -54,7 +63,7 @@ impl Zpl {
         height_dots: i32,
         text: &str,
     ) -> f32 {
-        let chars = (width_mm * DOTS_PER_MM / (height_dots as f32 * 0.6)).floor() as usize;
+        let chars = (width_mm * DOTS_PER_MM / (height_dots as f32 * 0.95)).floor() as usize;
         for line in wrap(text, chars) {
             self.text(x_mm, y_mm, height_dots, &line);
             y_mm += height_dots as f32 / DOTS_PER_MM * 1.2;
@@ -84,15 +93,15 @@ pub fn label(label: &LabelData, size: LabelSize) -> String {
     };
     let _ = writeln!(
         z.out,
-        "^XA\n^CI28\n^PW{}\n^LL{}\n^LH0,0",
+        "^XA\n^CI28\n^CW{TEXT_FONT},{TEXT_FONT_FILE}\n^PW{}\n^LL{}\n^LH0,0",
         dots(width),
         dots(height)
     );
     z.text(margin, 3.0, 32, "ф. 7п");
-    z.paragraph(margin + 16.0, 2.5, inner - 16.0, 16, &label.product);
+    z.paragraph(margin + 22.0, 2.0, inner - 22.0, 16, &label.product);
     z.frame(margin, 9.5, inner, 25.0);
     z.text(margin + 1.5, 11.0, 18, "От кого:");
-    let mut y = z.paragraph(margin + 14.0, 11.0, inner - 16.0, 20, &label.sender_name);
+    let mut y = z.paragraph(margin + 20.0, 11.0, inner - 22.0, 20, &label.sender_name);
     for line in &label.sender_address {
         y = z.paragraph(margin + 1.5, y, inner - 3.0, 18, line);
     }
@@ -104,7 +113,7 @@ pub fn label(label: &LabelData, size: LabelSize) -> String {
     );
     z.frame(margin, 36.5, inner, 42.0);
     z.text(margin + 1.5, 38.0, 18, "Кому:");
-    let mut y = z.paragraph(margin + 10.0, 38.0, inner - 12.0, 26, &label.recipient_name);
+    let mut y = z.paragraph(margin + 14.0, 38.0, inner - 16.0, 26, &label.recipient_name);
     if let Some(phone) = &label.recipient_phone {
         z.text(margin + 1.5, y, 20, &format!("Тел.: {phone}"));
         y += 3.2;
@@ -119,7 +128,7 @@ pub fn label(label: &LabelData, size: LabelSize) -> String {
     let mut y = 81.0;
     z.text(margin, y, 22, &format!("Масса: {}", mass(label.mass_grams)));
     if label.fragile {
-        z.text(margin + 36.0, y, 22, "ОСТОРОЖНО: хрупкое");
+        z.text(margin + 40.0, y, 22, "ОСТОРОЖНО: хрупкое");
     }
     y += 4.0;
     if let Some(value) = label.declared_value_kopecks {
