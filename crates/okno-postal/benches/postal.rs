@@ -44,7 +44,7 @@ fn main() {
                 dimensions: None,
                 declared_value_kopecks: Some(150_000),
                 cash_on_delivery_kopecks: None,
-                fragile: i % 3 == 0,
+                fragile: i.is_multiple_of(3),
                 services: vec![],
             };
             black_box(tariff.quote(black_box(&request)).unwrap());
