@@ -15,8 +15,8 @@ use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
 use std::sync::LazyLock;
 
-static REGULAR: &[u8] = include_bytes!("../../data/fonts/DejaVuSans.ttf");
-static BOLD: &[u8] = include_bytes!("../../data/fonts/DejaVuSans-Bold.ttf");
+static REGULAR: &[u8] = include_bytes!("../../data/fonts/DejaVuSans-LatinCyrillic.ttf");
+static BOLD: &[u8] = include_bytes!("../../data/fonts/DejaVuSans-Bold-LatinCyrillic.ttf");
 
 /// Points per millimetre.
 const PT: f32 = 72.0 / 25.4;
