@@ -147,6 +147,44 @@ fn demo_document(row: &DemoRow) -> Value {
     })
 }
 
+/// The demo orders that get track numbers (so their labels can be printed at once).
+const DEMO_WITH_TRACK_NUMBERS: &[&str] = &["DEMO-1001", "DEMO-1002", "DEMO-1003"];
+
+/// A track number range for the demo tenant: Russian 14-digit numbers of the Moscow office
+/// 101000 for the current month, and track numbers for the first demo orders.
+async fn issue_demo_track_numbers(oms: &Oms, tenant: &Tenant) -> anyhow::Result<()> {
+    use chrono::Datelike;
+    let err = |error: okno_oms::OmsError| anyhow::anyhow!("{error}");
+    let today = chrono::Utc::now();
+    let month = okno_postal::tracknumber::month_code(today.year(), today.month());
+    oms.add_tracknumber_range(
+        tenant.id,
+        okno_oms::NewRange {
+            mail_type: okno_model::MailType::PostalParcel,
+            kind: okno_store::RangeKind::Russian14,
+            prefix: format!("101000{month:02}"),
+            country: None,
+            first_serial: 0,
+            last_serial: 99_999,
+            warn_remaining: None,
+        },
+    )
+    .await
+    .map_err(err)?;
+    for number in DEMO_WITH_TRACK_NUMBERS {
+        if let Some(order) = oms
+            .store()
+            .order_by_client_number(tenant.id, number)
+            .await?
+        {
+            oms.assign_tracknumbers(tenant.id, order.id, Actor::cli())
+                .await
+                .map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
 /// Creates the demo tenant and orders if missing; returns the tenant and fresh keys.
 pub(crate) async fn prepare(oms: &Oms) -> anyhow::Result<(Tenant, SecretKey, SecretKey)> {
     let err = |error: okno_oms::OmsError| anyhow::anyhow!("{error}");
@@ -185,6 +223,7 @@ pub(crate) async fn prepare(oms: &Oms) -> anyhow::Result<(Tenant, SecretKey, Sec
             .await
             .map_err(err)?;
         }
+        issue_demo_track_numbers(oms, &tenant).await?;
     }
     let (_, operator_key) = oms
         .create_api_key(KeyRole::Operator, Some("demo operator"))

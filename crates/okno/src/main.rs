@@ -409,7 +409,10 @@ fn demo_banner(
          \x20 tenant {name} key:  {tenant_key}\n\
          \x20 operator key:        {operator_key}\n\n\
          \x20 Try:\n\
-         \x20   curl -H 'Authorization: Bearer {tenant_key}' {base}/v1/orders\n\n",
+         \x20   curl -H 'Authorization: Bearer {tenant_key}' {base}/v1/orders\n\
+         \x20   curl '{base}/tariff/v1/calculate?json&object=4030&from=109440&to=644015&weight=1000'\n\n\
+         \x20 DEMO-1001 to DEMO-1003 have track numbers: print their labels with\n\
+         \x20 GET {base}/v1/orders/ID/label?format=pdf (or zpl, size=100x150).\n\n",
         name = tenant.name,
     )
 }
