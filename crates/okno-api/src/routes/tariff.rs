@@ -61,6 +61,18 @@ fn postcode(text: &str, pointer: &str) -> Result<u32, FieldError> {
     }
 }
 
+/// Both postcodes, or one problem listing every bad one.
+fn both_postcodes(
+    from: Result<u32, FieldError>,
+    to: Result<u32, FieldError>,
+) -> Result<(u32, u32), Problem> {
+    match (from, to) {
+        (Ok(from), Ok(to)) => Ok((from, to)),
+        (from, to) => Err(Problem::new(ProblemKind::Validation, "bad postcodes")
+            .with_errors([from.err(), to.err()].into_iter().flatten().collect())),
+    }
+}
+
 /// The JSON pointer of a tariff field in okno's vocabulary and in Otpravka's.
 fn pointer(field: TariffField, otpravka: bool) -> &'static str {
     match (field, otpravka) {
@@ -121,16 +133,10 @@ pub(crate) async fn quote(
     JsonBody(document): JsonBody,
 ) -> Result<Json<Quote>, Problem> {
     let request: QuoteRequest = serde_json::from_value(document).map_err(shape_error)?;
-    let mut errors = Vec::new();
-    let from = postcode(&request.from_postcode, "/from_postcode")
-        .map_err(|e| errors.push(e))
-        .ok();
-    let to = postcode(&request.to_postcode, "/to_postcode")
-        .map_err(|e| errors.push(e))
-        .ok();
-    let (Some(from), Some(to)) = (from, to) else {
-        return Err(Problem::new(ProblemKind::Validation, "bad postcodes").with_errors(errors));
-    };
+    let (from, to) = both_postcodes(
+        postcode(&request.from_postcode, "/from_postcode"),
+        postcode(&request.to_postcode, "/to_postcode"),
+    )?;
     let tariff_request = TariffRequest {
         mail_type: request.mail_type,
         mail_category: request.mail_category,
@@ -230,30 +236,19 @@ pub(crate) async fn otpravka_tariff(
     JsonBody(document): JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let request: OtpravkaTariff = serde_json::from_value(document).map_err(shape_error)?;
-    let mut errors = Vec::new();
-    let from = index_of(&request.index_from, "/index-from")
-        .map_err(|e| errors.push(e))
-        .ok();
-    let to_value = request
+    let to = match request
         .index_to
         .as_ref()
-        .or(request.delivery_point_index.as_ref());
-    let to = match to_value {
-        Some(value) => index_of(value, "/index-to")
-            .map_err(|e| errors.push(e))
-            .ok(),
-        None => {
-            errors.push(field_error(
-                "/index-to",
-                "required",
-                "index-to (or delivery-point-index) is required",
-            ));
-            None
-        }
+        .or(request.delivery_point_index.as_ref())
+    {
+        Some(value) => index_of(value, "/index-to"),
+        None => Err(field_error(
+            "/index-to",
+            "required",
+            "index-to (or delivery-point-index) is required",
+        )),
     };
-    let (Some(from), Some(to)) = (from, to) else {
-        return Err(Problem::new(ProblemKind::Validation, "bad postcodes").with_errors(errors));
-    };
+    let (from, to) = both_postcodes(index_of(&request.index_from, "/index-from"), to)?;
     let mut services = Vec::new();
     for (asked, service) in [
         (request.with_simple_notice, RequestedService::SimpleNotice),

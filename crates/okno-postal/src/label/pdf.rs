@@ -120,6 +120,28 @@ impl Pen<'_, '_> {
     }
 }
 
+/// Adds a page of `width_mm` × `height_mm` to the document and draws it with the fonts.
+fn draw_page(
+    document: &mut Document,
+    width_mm: f32,
+    height_mm: f32,
+    draw: impl FnOnce(&mut Pen<'_, '_>),
+) -> Result<(), PdfError> {
+    let settings = PageSettings::from_wh(width_mm * PT, height_mm * PT)
+        .ok_or_else(|| PdfError::Write("bad page size".to_owned()))?;
+    let mut page = document.start_page_with(settings);
+    let mut surface = page.surface();
+    let (regular, bold) = FONTS.clone();
+    draw(&mut Pen {
+        surface: &mut surface,
+        regular,
+        bold,
+    });
+    surface.finish();
+    page.finish();
+    Ok(())
+}
+
 /// One PDF, one page per label.
 pub fn labels(labels: &[LabelData], size: LabelSize) -> Result<Vec<u8>, PdfError> {
     let (width, height) = size.mm();
@@ -127,19 +149,9 @@ pub fn labels(labels: &[LabelData], size: LabelSize) -> Result<Vec<u8>, PdfError
     for label in labels {
         let bars = code128(&label.track_number)?;
         let matrix = datamatrix(&label.order_reference)?;
-        let settings = PageSettings::from_wh(width * PT, height * PT)
-            .ok_or_else(|| PdfError::Write("bad page size".to_owned()))?;
-        let mut page = document.start_page_with(settings);
-        let mut surface = page.surface();
-        let (regular, bold) = FONTS.clone();
-        let mut pen = Pen {
-            surface: &mut surface,
-            regular,
-            bold,
-        };
-        draw_label(&mut pen, label, width, height, &bars, &matrix);
-        surface.finish();
-        page.finish();
+        draw_page(&mut document, width, height, |pen| {
+            draw_label(pen, label, width, height, &bars, &matrix);
+        })?;
     }
     document
         .finish()
@@ -336,107 +348,97 @@ pub fn f103(heading: &ListHeading, rows: &[ListRow]) -> Result<Vec<u8>, PdfError
         ("Плата, с НДС", 262.0),
     ];
     for page_index in 0..pages {
-        let settings = PageSettings::from_wh(width * PT, height * PT)
-            .ok_or_else(|| PdfError::Write("bad page size".to_owned()))?;
-        let mut page = document.start_page_with(settings);
-        let mut surface = page.surface();
-        let (regular, bold) = FONTS.clone();
-        let mut pen = Pen {
-            surface: &mut surface,
-            regular,
-            bold,
-        };
-        pen.text(
-            12.0,
-            15.0,
-            13.0,
-            true,
-            &format!("Список № {} (ф. 103)", heading.batch),
-        );
-        pen.text(
-            12.0,
-            22.0,
-            9.0,
-            false,
-            &format!("Отправитель: {}", heading.sender),
-        );
-        pen.text(
-            12.0,
-            27.0,
-            9.0,
-            false,
-            &format!("{} · дата {}", heading.product, heading.date),
-        );
-        pen.text(
-            width - 40.0,
-            15.0,
-            8.0,
-            false,
-            &format!("Лист {} из {}", page_index + 1, pages),
-        );
-        let mut y = 38.0;
-        for (title, x) in columns {
-            pen.text(x, y, 8.0, true, title);
-        }
-        pen.rects([(12.0, y + 1.5, width - 24.0, 0.3)]);
-        for (offset, row) in rows
-            .iter()
-            .enumerate()
-            .skip(page_index * ROWS_PER_PAGE)
-            .take(ROWS_PER_PAGE)
-        {
-            y += 6.5;
-            let cells = [
-                (offset + 1).to_string(),
-                row.track_number.clone(),
-                row.recipient.chars().take(45).collect(),
-                row.postcode.clone(),
-                format!("{},{:03}", row.mass_grams / 1000, row.mass_grams % 1000),
-                money(row.declared_value_kopecks),
-                money(row.cash_on_delivery_kopecks),
-                money(row.postage_kopecks),
-            ];
-            for ((_, x), cell) in columns.iter().zip(cells) {
-                pen.text(*x, y, 8.0, false, &cell);
-            }
-        }
-        if page_index + 1 == pages {
-            y += 9.0;
-            pen.rects([(12.0, y - 5.0, width - 24.0, 0.3)]);
-            let sum = |f: fn(&ListRow) -> i64| rows.iter().map(f).sum::<i64>();
-            let total_mass = sum(|r| r.mass_grams);
+        draw_page(&mut document, width, height, |pen| {
             pen.text(
                 12.0,
-                y,
-                8.5,
+                15.0,
+                13.0,
                 true,
-                &format!("Итого: {} отправлений", rows.len()),
+                &format!("Список № {} (ф. 103)", heading.batch),
             );
             pen.text(
-                180.0,
-                y,
-                8.5,
-                true,
-                &format!("{},{:03}", total_mass / 1000, total_mass % 1000),
+                12.0,
+                22.0,
+                9.0,
+                false,
+                &format!("Отправитель: {}", heading.sender),
             );
             pen.text(
-                200.0,
-                y,
-                8.5,
-                true,
-                &money(sum(|r| r.declared_value_kopecks)),
+                12.0,
+                27.0,
+                9.0,
+                false,
+                &format!("{} · дата {}", heading.product, heading.date),
             );
             pen.text(
-                232.0,
-                y,
-                8.5,
-                true,
-                &money(sum(|r| r.cash_on_delivery_kopecks)),
+                width - 40.0,
+                15.0,
+                8.0,
+                false,
+                &format!("Лист {} из {}", page_index + 1, pages),
             );
-            pen.text(262.0, y, 8.5, true, &money(sum(|r| r.postage_kopecks)));
-        }
-        surface.finish();
-        page.finish();
+            let mut y = 38.0;
+            for (title, x) in columns {
+                pen.text(x, y, 8.0, true, title);
+            }
+            pen.rects([(12.0, y + 1.5, width - 24.0, 0.3)]);
+            for (offset, row) in rows
+                .iter()
+                .enumerate()
+                .skip(page_index * ROWS_PER_PAGE)
+                .take(ROWS_PER_PAGE)
+            {
+                y += 6.5;
+                let cells = [
+                    (offset + 1).to_string(),
+                    row.track_number.clone(),
+                    row.recipient.chars().take(45).collect(),
+                    row.postcode.clone(),
+                    format!("{},{:03}", row.mass_grams / 1000, row.mass_grams % 1000),
+                    money(row.declared_value_kopecks),
+                    money(row.cash_on_delivery_kopecks),
+                    money(row.postage_kopecks),
+                ];
+                for ((_, x), cell) in columns.iter().zip(cells) {
+                    pen.text(*x, y, 8.0, false, &cell);
+                }
+            }
+            if page_index + 1 == pages {
+                y += 9.0;
+                pen.rects([(12.0, y - 5.0, width - 24.0, 0.3)]);
+                let sum = |f: fn(&ListRow) -> i64| rows.iter().map(f).sum::<i64>();
+                let total_mass = sum(|r| r.mass_grams);
+                pen.text(
+                    12.0,
+                    y,
+                    8.5,
+                    true,
+                    &format!("Итого: {} отправлений", rows.len()),
+                );
+                pen.text(
+                    180.0,
+                    y,
+                    8.5,
+                    true,
+                    &format!("{},{:03}", total_mass / 1000, total_mass % 1000),
+                );
+                pen.text(
+                    200.0,
+                    y,
+                    8.5,
+                    true,
+                    &money(sum(|r| r.declared_value_kopecks)),
+                );
+                pen.text(
+                    232.0,
+                    y,
+                    8.5,
+                    true,
+                    &money(sum(|r| r.cash_on_delivery_kopecks)),
+                );
+                pen.text(262.0, y, 8.5, true, &money(sum(|r| r.postage_kopecks)));
+            }
+        })?;
     }
     document
         .finish()
