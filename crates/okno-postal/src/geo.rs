@@ -1,4 +1,5 @@
-//! Postcodes and regions of Russia, from the embedded offline data (see `data/ATTRIBUTION.md`).
+//! Postcodes, cities and regions of Russia, from the embedded offline data (see
+//! `data/ATTRIBUTION.md`).
 //!
 //! [`Geography::embedded`] parses the two CSV files once per process. Lookups by postcode are a
 //! direct index into a dense table (one slot per six-digit code), so a tariff request costs two
@@ -10,6 +11,7 @@ use std::sync::OnceLock;
 
 const POSTCODES_CSV: &str = include_str!("../data/ru_postcodes.csv");
 const REGIONS_CSV: &str = include_str!("../data/ru_regions.csv");
+const CITIES_CSV: &str = include_str!("../data/ru_cities.csv");
 
 /// The number of six-digit postcodes (000000–999999).
 const POSTCODE_SPACE: usize = 1_000_000;
@@ -48,11 +50,38 @@ pub struct Postcode {
     pub accuracy: Option<u8>,
 }
 
-/// Postcodes and regions, indexed.
+/// One town with city status (`ru_cities.csv`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct City {
+    /// Name without its type (`Москва`, `Барнаул`).
+    pub name: String,
+    /// Settlement type abbreviation as the data gives it (`г`).
+    pub kind: String,
+    /// Index into [`Geography::regions`], if the city's region has a capital row.
+    pub region: Option<u16>,
+    /// ISO 3166-2 code of the region (`RU-ALT`).
+    pub region_iso: String,
+    /// The district (`area`) the city belongs to, empty for most.
+    pub area: String,
+    /// The city's main postcode.
+    pub postcode: Option<u32>,
+    /// Latitude of the centre, WGS84 degrees.
+    pub lat: f64,
+    /// Longitude of the centre, WGS84 degrees.
+    pub lon: f64,
+    /// Population (Wikipedia), 0 when unknown.
+    pub population: u64,
+    /// Offset from UTC in hours (`UTC+7` → 7).
+    pub utc_offset_hours: i8,
+}
+
+/// Postcodes, cities and regions, indexed.
 #[derive(Debug)]
 pub struct Geography {
     regions: Vec<Region>,
     postcodes: Vec<Postcode>,
+    /// Cities, largest first.
+    cities: Vec<City>,
     /// Dense table: postcode → index into `postcodes`, or `u32::MAX`.
     by_code: Vec<u32>,
     /// Dense table: postcode → region index, or [`NO_REGION`].
@@ -74,7 +103,12 @@ impl Geography {
     pub fn embedded() -> &'static Geography {
         static GEOGRAPHY: OnceLock<Geography> = OnceLock::new();
         GEOGRAPHY.get_or_init(|| {
-            Geography::from_csv(REGIONS_CSV, POSTCODES_CSV).expect("the embedded CSV files parse")
+            let mut geography = Geography::from_csv(REGIONS_CSV, POSTCODES_CSV)
+                .expect("the embedded CSV files parse");
+            geography
+                .load_cities(CITIES_CSV)
+                .expect("the embedded cities CSV parses");
+            geography
         })
     }
 
@@ -154,9 +188,80 @@ impl Geography {
         Ok(Geography {
             regions,
             postcodes,
+            cities: Vec::new(),
             by_code,
             region_by_code,
         })
+    }
+
+    /// Adds the cities from a CSV text in the `ru_cities.csv` layout.
+    pub fn load_cities(&mut self, cities_csv: &str) -> Result<(), GeoDataError> {
+        let mut reader = csv::Reader::from_reader(cities_csv.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| GeoDataError(e.to_string()))?
+            .clone();
+        let column = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| GeoDataError(format!("cities: no column {name}")))
+        };
+        let columns = [
+            column("name")?,
+            column("type")?,
+            column("region_iso")?,
+            column("area")?,
+            column("postal_code")?,
+            column("lat")?,
+            column("lon")?,
+            column("population")?,
+            column("timezone")?,
+        ];
+        for record in reader.records() {
+            let record = record.map_err(|e| GeoDataError(e.to_string()))?;
+            let [
+                name,
+                kind,
+                iso,
+                area,
+                postcode,
+                lat,
+                lon,
+                population,
+                timezone,
+            ] = columns.map(|i| record.get(i).unwrap_or_default());
+            let (Ok(lat), Ok(lon)) = (lat.parse::<f64>(), lon.parse::<f64>()) else {
+                return Err(GeoDataError(format!("city {name}: bad coordinates")));
+            };
+            let utc_offset_hours = timezone
+                .strip_prefix("UTC")
+                .and_then(|offset| offset.parse::<i8>().ok())
+                .unwrap_or(3);
+            self.cities.push(City {
+                name: name.to_owned(),
+                kind: kind.to_owned(),
+                region: self
+                    .regions
+                    .iter()
+                    .position(|r| r.iso_code == iso)
+                    .and_then(|i| u16::try_from(i).ok()),
+                region_iso: iso.to_owned(),
+                area: area.to_owned(),
+                postcode: postcode.parse().ok(),
+                lat,
+                lon,
+                population: population.parse().unwrap_or(0),
+                utc_offset_hours,
+            });
+        }
+        Ok(())
+    }
+
+    /// Every town with city status, largest first (empty unless cities were loaded; the
+    /// embedded directory has them).
+    pub fn cities(&self) -> &[City] {
+        &self.cities
     }
 
     /// Every region with a capital.
@@ -220,6 +325,14 @@ mod tests {
         assert_eq!(geo.regions()[omsk.region as usize].iso_code, "RU-OMS");
         assert_eq!(geo.postcode(999_999), None);
         assert_eq!(geo.region_of(1), None);
+        assert_eq!(geo.cities().len(), 1_117);
+        let barnaul = geo.cities().iter().find(|c| c.name == "Барнаул").unwrap();
+        assert_eq!(barnaul.region_iso, "RU-ALT");
+        assert_eq!(barnaul.utc_offset_hours, 7);
+        assert_eq!(
+            geo.regions()[barnaul.region.unwrap() as usize].capital,
+            "Барнаул"
+        );
     }
 
     #[test]

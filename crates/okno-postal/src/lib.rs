@@ -9,6 +9,6 @@ pub mod label;
 pub mod tariff;
 pub mod tracknumber;
 
-pub use geo::{Geography, Postcode, Region};
+pub use geo::{City, Geography, Postcode, Region};
 pub use tariff::{Quote, Rate, Tariff, TariffError, TariffField, TariffRequest, TariffTables};
 pub use tracknumber::{Russian14, S10, TrackNumber, TrackNumberError};
