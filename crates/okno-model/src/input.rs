@@ -194,16 +194,16 @@ const ITEM_FIELDS: &[&str] = &[
 /// Collects errors while walking a document; every method returns `None` for a bad field and
 /// records why.
 #[derive(Default)]
-struct Reader {
-    errors: Vec<FieldError>,
+pub(crate) struct Reader {
+    pub(crate) errors: Vec<FieldError>,
 }
 
-fn pointer(parent: &str, key: &str) -> String {
+pub(crate) fn pointer(parent: &str, key: &str) -> String {
     let escaped = key.replace('~', "~0").replace('/', "~1");
     format!("{parent}/{escaped}")
 }
 
-fn present<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+pub(crate) fn present<'a>(object: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     match object.get(key) {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) if text.trim().is_empty() => None,
@@ -223,7 +223,7 @@ fn type_name(value: &Value) -> &'static str {
 }
 
 impl Reader {
-    fn fail(&mut self, pointer: String, code: &str, detail: impl Into<String>) {
+    pub(crate) fn fail(&mut self, pointer: String, code: &str, detail: impl Into<String>) {
         self.errors.push(FieldError {
             pointer,
             code: code.to_owned(),
@@ -231,7 +231,7 @@ impl Reader {
         });
     }
 
-    fn object<'a>(
+    pub(crate) fn object<'a>(
         &mut self,
         value: &'a Value,
         at: &str,
@@ -257,7 +257,7 @@ impl Reader {
         Some(object)
     }
 
-    fn text(
+    pub(crate) fn text(
         &mut self,
         object: &Map<String, Value>,
         at: &str,
@@ -293,7 +293,7 @@ impl Reader {
         Some(text.to_owned())
     }
 
-    fn required_text(
+    pub(crate) fn required_text(
         &mut self,
         object: &Map<String, Value>,
         at: &str,
@@ -307,7 +307,7 @@ impl Reader {
         self.text(object, at, key, chars_max)
     }
 
-    fn integer(
+    pub(crate) fn integer(
         &mut self,
         object: &Map<String, Value>,
         at: &str,
@@ -335,7 +335,7 @@ impl Reader {
         Some(number)
     }
 
-    fn required_integer(
+    pub(crate) fn required_integer(
         &mut self,
         object: &Map<String, Value>,
         at: &str,

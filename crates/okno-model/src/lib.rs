@@ -16,6 +16,7 @@ pub mod ids;
 pub mod input;
 pub mod order;
 pub mod participant;
+pub mod tracking;
 
 pub use enums::{MailCategory, MailType, OrderStatus, Priority, RequestedService, VatRate};
 pub use event::{Actor, EventKind, OrderEvent};
@@ -25,3 +26,7 @@ pub use input::{
 };
 pub use order::{Address, AddressKind, Dimensions, Item, Order, Parcel, Party};
 pub use participant::{Participant, ParticipantRoles};
+pub use tracking::{
+    TrackingEvent, TrackingOperation, TrackingStatus, normalize_track_number,
+    parse_tracking_operations,
+};

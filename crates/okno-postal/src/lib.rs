@@ -7,6 +7,7 @@
 pub mod geo;
 pub mod label;
 pub mod tariff;
+pub mod tracking;
 pub mod tracknumber;
 
 pub use geo::{City, Geography, Postcode, Region};

@@ -16,17 +16,21 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use okno_model::{
     Actor, ApiKeyId, EventKind, MailType, Order, OrderEvent, OrderId, OrderStatus, Participant,
-    TenantId,
+    TenantId, TrackingEvent,
 };
 use std::sync::Arc;
 
 mod codec;
 mod migrate;
 mod postgres_ranges;
+mod postgres_tracking;
 mod ranges;
 mod sqlite_ranges;
+mod sqlite_tracking;
+mod tracking;
 
 pub use ranges::{RangeKind, SerialBlock, TrackNumberRange};
+pub use tracking::{HISTORY_NUMBERS_MAX, TrackingTicket};
 pub mod postgres;
 pub mod sqlite;
 pub mod testing;
@@ -251,6 +255,21 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         mail_type: MailType,
         count: i64,
     ) -> StoreResult<Option<SerialBlock>>;
+
+    /// Stores reported tracking events in one transaction, skipping any whose key (number, UTC
+    /// time, type, attribute, place) is already stored; returns how many were new.
+    async fn insert_tracking_events(
+        &self,
+        tenant_id: TenantId,
+        events: Vec<TrackingEvent>,
+    ) -> StoreResult<u64>;
+    /// The events of these numbers (at most [`HISTORY_NUMBERS_MAX`]), grouped by number and in
+    /// time order within each.
+    async fn tracking_events(&self, track_numbers: Vec<String>) -> StoreResult<Vec<TrackingEvent>>;
+    /// Records a batch tracking ticket.
+    async fn create_tracking_ticket(&self, ticket: &TrackingTicket) -> StoreResult<()>;
+    /// A batch tracking ticket by id.
+    async fn tracking_ticket(&self, id: &str) -> StoreResult<Option<TrackingTicket>>;
 }
 
 /// Opens the store a URL names, creating and migrating the database as needed:

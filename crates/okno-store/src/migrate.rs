@@ -19,6 +19,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "tracknumber_ranges",
         sql: include_str!("../migrations/sqlite/0002_tracknumber_ranges.sql"),
     },
+    Migration {
+        version: 3,
+        name: "tracking",
+        sql: include_str!("../migrations/sqlite/0003_tracking.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -31,5 +36,10 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 2,
         name: "tracknumber_ranges",
         sql: include_str!("../migrations/postgres/0002_tracknumber_ranges.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "tracking",
+        sql: include_str!("../migrations/postgres/0003_tracking.sql"),
     },
 ];

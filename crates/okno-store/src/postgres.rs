@@ -11,11 +11,12 @@ use crate::{
     ApiKeyRecord, IdempotencyRecord, OrderFilter, OrderWrite, Store, StoreError, StoreResult,
     Tenant, event_of,
 };
-use crate::{SerialBlock, TrackNumberRange};
+use crate::{SerialBlock, TrackNumberRange, TrackingTicket};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use okno_model::{
     Actor, ApiKeyId, EventKind, MailType, Order, OrderEvent, OrderId, Participant, TenantId,
+    TrackingEvent,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::types::Json;
@@ -679,5 +680,25 @@ impl Store for PostgresStore {
         count: i64,
     ) -> StoreResult<Option<SerialBlock>> {
         crate::postgres_ranges::reserve(&self.pool, tenant_id, mail_type, count).await
+    }
+
+    async fn insert_tracking_events(
+        &self,
+        tenant_id: TenantId,
+        events: Vec<TrackingEvent>,
+    ) -> StoreResult<u64> {
+        crate::postgres_tracking::insert(&self.pool, tenant_id, &events).await
+    }
+
+    async fn tracking_events(&self, track_numbers: Vec<String>) -> StoreResult<Vec<TrackingEvent>> {
+        crate::postgres_tracking::history(&self.pool, &track_numbers).await
+    }
+
+    async fn create_tracking_ticket(&self, ticket: &TrackingTicket) -> StoreResult<()> {
+        crate::postgres_tracking::create_ticket(&self.pool, ticket).await
+    }
+
+    async fn tracking_ticket(&self, id: &str) -> StoreResult<Option<TrackingTicket>> {
+        crate::postgres_tracking::ticket(&self.pool, id).await
     }
 }

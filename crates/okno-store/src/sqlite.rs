@@ -17,11 +17,12 @@ use crate::{
     ApiKeyRecord, IdempotencyRecord, OrderFilter, OrderWrite, Store, StoreError, StoreResult,
     Tenant, event_of,
 };
-use crate::{SerialBlock, TrackNumberRange};
+use crate::{SerialBlock, TrackNumberRange, TrackingTicket};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use okno_model::{
     Actor, ApiKeyId, EventKind, MailType, Order, OrderEvent, OrderId, Participant, TenantId,
+    TrackingEvent,
 };
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
@@ -934,5 +935,39 @@ impl Store for SqliteStore {
             crate::sqlite_ranges::reserve(connection, tenant_id, mail_type, count)
         })
         .await
+    }
+
+    async fn insert_tracking_events(
+        &self,
+        tenant_id: TenantId,
+        events: Vec<TrackingEvent>,
+    ) -> StoreResult<u64> {
+        self.write(move |connection| crate::sqlite_tracking::insert(connection, tenant_id, &events))
+            .await
+    }
+
+    async fn tracking_events(&self, track_numbers: Vec<String>) -> StoreResult<Vec<TrackingEvent>> {
+        self.read(move |connection| crate::sqlite_tracking::history(connection, &track_numbers))
+            .await
+    }
+
+    async fn create_tracking_ticket(&self, ticket: &TrackingTicket) -> StoreResult<()> {
+        let ticket = ticket.clone();
+        self.write(move |connection| {
+            match crate::sqlite_tracking::create_ticket(connection, &ticket) {
+                Ok(_) => Ok(()),
+                Err(error) if is_unique_violation(&error) => {
+                    Err(StoreError::AlreadyExists(format!("ticket {}", ticket.id)))
+                }
+                Err(error) => Err(backend(error)),
+            }
+        })
+        .await
+    }
+
+    async fn tracking_ticket(&self, id: &str) -> StoreResult<Option<TrackingTicket>> {
+        let id = id.to_owned();
+        self.read(move |connection| crate::sqlite_tracking::ticket(connection, &id))
+            .await
     }
 }

@@ -10,12 +10,13 @@
 use chrono::{Duration, DurationRound, Utc};
 use okno_model::{
     Actor, ApiKeyId, EventKind, MailType, Order, OrderId, OrderStatus, Participant, ParticipantId,
-    ParticipantRoles, TenantId, parse_order_draft,
+    ParticipantRoles, TenantId, TrackingEvent, TrackingOperation, TrackingStatus,
+    parse_order_draft,
 };
 use okno_store::testing::TestDatabase;
 use okno_store::{
     ApiKeyRecord, IdempotencyRecord, KeyRole, NewEvent, OrderFilter, OrderWrite, RangeKind, Store,
-    StoreError, Tenant, TrackNumberRange,
+    StoreError, Tenant, TrackNumberRange, TrackingTicket,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -59,6 +60,8 @@ both!(
     participants_are_kept_per_tenant,
     serials_are_never_reserved_twice_under_concurrency,
     ranges_are_used_oldest_first_and_per_mail_type,
+    tracking_events_are_stored_once_and_read_in_time_order,
+    tracking_tickets_round_trip,
 );
 
 fn now() -> chrono::DateTime<Utc> {
@@ -659,4 +662,147 @@ async fn ranges_are_used_oldest_first_and_per_mail_type(database: &TestDatabase)
             .is_none()
     );
     assert!(store.tracknumber_ranges(other).await.unwrap().is_empty());
+}
+
+fn tracking_event(number: &str, at: &str, operation_type: u16, attr: Option<u16>) -> TrackingEvent {
+    TrackingEvent {
+        operation: TrackingOperation {
+            track_number: number.to_owned(),
+            operation_type,
+            operation_attr: attr,
+            operated_at: chrono::DateTime::parse_from_rfc3339(at).unwrap(),
+            office_index: Some("644001".to_owned()),
+            office_name: Some("Омск 1".to_owned()),
+            destination_index: None,
+            destination_name: None,
+            country: None,
+            mass_grams: Some(101),
+            declared_value_kopecks: None,
+            cod_kopecks: None,
+            mail_type: None,
+            mail_category: None,
+            item_name: None,
+            sender: None,
+            recipient: None,
+        },
+        status: TrackingStatus::InTransit,
+        is_final: false,
+        source: "executor".to_owned(),
+        received_at: now(),
+    }
+}
+
+async fn tracking_events_are_stored_once_and_read_in_time_order(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "post").await;
+    // Out of order on purpose; the +06:00 event is the earliest in UTC.
+    let batch = vec![
+        tracking_event("80082240994512", "2026-11-20T12:00:00+03:00", 8, Some(2)),
+        tracking_event("80082240994512", "2026-11-20T10:00:00+06:00", 1, Some(1)),
+        tracking_event("80082240994512", "2026-11-20T10:00:00+03:00", 8, Some(1)),
+        tracking_event("RA644000001RU", "2015-03-23T10:01:00+03:00", 1, None),
+    ];
+    assert_eq!(
+        store
+            .insert_tracking_events(tenant_id, batch.clone())
+            .await
+            .unwrap(),
+        4
+    );
+    // A resent batch (and the same instant written with another offset) adds nothing.
+    let mut again = batch.clone();
+    again.push(tracking_event(
+        "80082240994512",
+        "2026-11-20T13:00:00+06:00",
+        8,
+        Some(1),
+    ));
+    assert_eq!(
+        store
+            .insert_tracking_events(tenant_id, again)
+            .await
+            .unwrap(),
+        0
+    );
+    // The same operation at another place is another event.
+    let mut elsewhere = tracking_event("80082240994512", "2026-11-20T12:00:00+03:00", 8, Some(2));
+    elsewhere.operation.office_index = Some("644008".to_owned());
+    assert_eq!(
+        store
+            .insert_tracking_events(tenant_id, vec![elsewhere])
+            .await
+            .unwrap(),
+        1
+    );
+
+    let reopened = database.open().await.unwrap();
+    let history = reopened
+        .tracking_events(vec![
+            "80082240994512".to_owned(),
+            "RA644000001RU".to_owned(),
+            "00000000000000".to_owned(),
+        ])
+        .await
+        .unwrap();
+    let seen: Vec<(String, String)> = history
+        .iter()
+        .map(|e| {
+            (
+                e.operation.track_number.clone(),
+                e.operation.operated_at.to_rfc3339(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "80082240994512".to_owned(),
+                "2026-11-20T10:00:00+06:00".to_owned()
+            ),
+            (
+                "80082240994512".to_owned(),
+                "2026-11-20T10:00:00+03:00".to_owned()
+            ),
+            (
+                "80082240994512".to_owned(),
+                "2026-11-20T12:00:00+03:00".to_owned()
+            ),
+            (
+                "80082240994512".to_owned(),
+                "2026-11-20T12:00:00+03:00".to_owned()
+            ),
+            (
+                "RA644000001RU".to_owned(),
+                "2015-03-23T10:01:00+03:00".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(
+        history[0], batch[1],
+        "the offset and every field come back as sent"
+    );
+    assert!(reopened.tracking_events(vec![]).await.unwrap().is_empty());
+}
+
+async fn tracking_tickets_round_trip(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "shop").await;
+    let ticket = TrackingTicket {
+        id: "20261128120000123SHOP".to_owned(),
+        tenant_id,
+        barcodes: vec!["80082240994512".to_owned(), "RA644000001RU".to_owned()],
+        created_at: now(),
+    };
+    store.create_tracking_ticket(&ticket).await.unwrap();
+    assert!(matches!(
+        store.create_tracking_ticket(&ticket).await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    let reopened = database.open().await.unwrap();
+    assert_eq!(
+        reopened.tracking_ticket(&ticket.id).await.unwrap(),
+        Some(ticket)
+    );
+    assert_eq!(reopened.tracking_ticket("nope").await.unwrap(), None);
 }
