@@ -111,6 +111,16 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/orders/{id}/label", get(routes::labels::order_label))
         .route("/v1/labels:batch", post(routes::labels::batch))
         .route("/1.0/forms/{id}/f7pdf", get(routes::labels::otpravka_f7p))
+        .route("/v1/tracking/events", post(routes::tracking::ingest))
+        .route("/v1/tracking/{number}", get(routes::tracking::history))
+        .route("/v1/tracking:history", post(routes::tracking::histories))
+        .route("/track", get(routes::tracking::search_page))
+        .route("/track/{number}", get(routes::tracking::public_page))
+        .route(
+            "/rtm34",
+            post(routes::soap::rtm34).get(routes::soap::rtm34_wsdl),
+        )
+        .route("/fc", post(routes::soap::fc).get(routes::soap::fc_wsdl))
         .route("/v1/tariff", post(routes::tariff::quote))
         .route("/1.0/tariff", post(routes::tariff::otpravka_tariff))
         .route("/tariff/v1/calculate", get(routes::tariff::pochta_tariff))

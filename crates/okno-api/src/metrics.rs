@@ -35,6 +35,7 @@ pub struct Metrics {
     pub(crate) idempotent_replays: Counter,
     pub(crate) range_remaining: Family<RangeLabels, Gauge>,
     pub(crate) range_low: Family<RangeLabels, Gauge>,
+    pub(crate) tracking_events: Counter,
 }
 
 /// Labels of a track number range's gauges.
@@ -92,7 +93,14 @@ impl Metrics {
             "1 when a range is at or below its warning level: add a range before it runs out",
             range_low.clone(),
         );
+        let tracking_events = Counter::default();
+        registry.register(
+            "tracking_events_stored",
+            "Tracking operations stored (duplicates of stored ones not counted)",
+            tracking_events.clone(),
+        );
         Arc::new(Metrics {
+            tracking_events,
             range_remaining,
             range_low,
             registry,
@@ -102,6 +110,11 @@ impl Metrics {
             orders_rejected,
             idempotent_replays,
         })
+    }
+
+    /// Counts newly stored tracking operations.
+    pub(crate) fn tracking_events_ingested(&self, stored: u64) {
+        self.tracking_events.inc_by(stored);
     }
 
     /// The text exposition.

@@ -11,6 +11,7 @@ pub mod error;
 pub mod keys;
 pub mod lifecycle;
 mod service;
+mod tracking;
 mod tracknumbers;
 
 pub use error::OmsError;
@@ -20,4 +21,5 @@ pub use service::{
     IDEMPOTENCY_KEY_BYTES_MAX, IDEMPOTENCY_RETENTION_HOURS, IdempotencyRequest, KEY_CACHE_TTL_MS,
     Oms, Reply,
 };
+pub use tracking::{Ingested, TRACKING_BATCH_MAX, TRACKING_NUMBERS_MAX, TrackingHistory, event_of};
 pub use tracknumbers::{DEFAULT_BLOCK_SIZE, Issued, NewRange};

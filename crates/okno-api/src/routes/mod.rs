@@ -5,6 +5,8 @@ pub(crate) mod admin;
 pub(crate) mod labels;
 pub(crate) mod orders;
 pub(crate) mod participants;
+pub(crate) mod soap;
 pub(crate) mod system;
 pub(crate) mod tariff;
+pub(crate) mod tracking;
 pub(crate) mod tracknumbers;

@@ -58,14 +58,19 @@ pub(crate) struct Answer {
 
 impl TestApp {
     pub(crate) async fn start(database: &TestDatabase) -> TestApp {
+        Self::start_with_body_limit(database, SMALL_BODY_LIMIT).await
+    }
+
+    pub(crate) async fn start_with_body_limit(
+        database: &TestDatabase,
+        body_bytes_max: usize,
+    ) -> TestApp {
         let store = database.open().await.unwrap();
         let oms = Oms::new(store);
         let (_, _, tenant_key) = oms.create_tenant("shop").await.unwrap();
         let (_, _, other_key) = oms.create_tenant("other shop").await.unwrap();
         let (_, operator_key) = oms.create_api_key(KeyRole::Operator, None).await.unwrap();
-        let config = ApiConfig {
-            body_bytes_max: SMALL_BODY_LIMIT,
-        };
+        let config = ApiConfig { body_bytes_max };
         TestApp {
             router: app(AppState::new(oms.clone(), config)),
             oms,
