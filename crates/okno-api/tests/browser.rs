@@ -1,5 +1,6 @@
-//! The API browser at `/docs` in a real headless Chromium: it must render every operation from
-//! `/openapi.json` with no network beyond 127.0.0.1 (no CDN), as on an offline machine.
+//! Pages in a real headless Chromium, as on an offline machine: the API browser at `/docs` must
+//! render every operation from `/openapi.json` with no network beyond 127.0.0.1 (no CDN), and
+//! the public tracking page must show a number's status and history.
 //!
 //! Skipped with a note when Chromium is missing, unless `OKNO_TEST_BROWSER_REQUIRED` is set
 //! (CI sets it).
@@ -86,5 +87,48 @@ async fn api_browser_renders_every_operation_offline() {
     assert!(
         !dom.contains("Failed to load API definition"),
         "the spec loaded"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_tracking_page_renders_in_a_browser() {
+    if !chromium_available() {
+        return;
+    }
+    let database = TestDatabase::sqlite();
+    let oms = Oms::new(database.open().await.unwrap());
+    let (tenant, _, _) = oms.create_tenant("post").await.unwrap();
+    let events = serde_json::json!({"events": [
+        {"track_number": "80082240994512", "operation_type": 1, "operation_attr": 1,
+         "operated_at": "2026-11-20T09:00:00+03:00", "office_index": "101000", "office_name": "Москва"},
+        {"track_number": "80082240994512", "operation_type": 2, "operation_attr": 1,
+         "operated_at": "2026-11-24T15:30:00+06:00", "office_index": "644008", "office_name": "Омск 8"}
+    ]});
+    oms.ingest_tracking(tenant.id, "post", &events)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let router = app(AppState::new(oms, ApiConfig::default()));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let url = format!("http://{address}/track?number=8008%202240%209945%2012");
+    let dom = tokio::task::spawn_blocking(move || rendered_dom(&url))
+        .await
+        .unwrap();
+    assert!(
+        dom.contains("data-status=\"delivered\"") && dom.contains(">Вручено<"),
+        "the status is shown:\n{dom}"
+    );
+    let newest = dom.find("Вручение адресату").unwrap();
+    let oldest = dom.find("Единичный").unwrap();
+    assert!(newest < oldest, "newest operation first");
+    assert!(
+        dom.contains("24.11.2026 15:30 (UTC+06:00)"),
+        "local time of the place"
+    );
+    assert!(
+        dom.contains("value=\"8008 2240 9945 12\""),
+        "the search box keeps what was typed"
     );
 }
