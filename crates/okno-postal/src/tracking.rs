@@ -206,12 +206,18 @@ pub fn is_final_operation(operation_type: u16, attribute: Option<u16>) -> bool {
     )
 }
 
-/// A one-line Russian description: the attribute's name when known, else the type's name.
+/// A one-line Russian description. For processing (8) and delivery (2) the attribute says it
+/// all ("Прибыло в место вручения"); for other types it qualifies the type ("Прием:
+/// Единичный"); an unknown attribute falls back to the type's name.
 pub fn describe(operation_type: u16, attribute: Option<u16>) -> String {
-    attribute
-        .and_then(|attr| attribute_name(operation_type, attr))
-        .or_else(|| operation_name(operation_type))
-        .map_or_else(|| format!("Операция {operation_type}"), str::to_owned)
+    let kind = operation_name(operation_type);
+    let detail = attribute.and_then(|attr| attribute_name(operation_type, attr));
+    match (kind, detail) {
+        (_, Some(detail)) if matches!(operation_type, 2 | 8) => detail.to_owned(),
+        (Some(kind), Some(detail)) => format!("{kind}: {detail}"),
+        (Some(kind), None) => kind.to_owned(),
+        (None, _) => format!("Операция {operation_type}"),
+    }
 }
 
 #[cfg(test)]
@@ -243,6 +249,11 @@ mod tests {
         assert_eq!(status_of(2, Some(2)), TrackingStatus::Returned);
         assert_eq!(status_of(12, Some(1)), TrackingStatus::FailedAttempt);
         assert_eq!(describe(8, Some(4)), "Покинуло сортировочный центр");
+        assert_eq!(describe(1, Some(1)), "Прием: Единичный");
+        assert_eq!(
+            describe(12, Some(1)),
+            "Неудачная попытка вручения: Временное отсутствие адресата"
+        );
         assert_eq!(describe(8, Some(99)), "Обработка");
         assert_eq!(describe(99, None), "Операция 99");
     }

@@ -1,6 +1,8 @@
 //! `okno demo`: a ready-to-try server on the embedded SQLite in a local folder, with a demo
-//! tenant, a handful of realistic orders (one of them cancelled) and fresh keys printed once.
+//! tenant, a handful of realistic orders (one of them cancelled, three with track numbers, two
+//! of those with a tracking history) and fresh keys printed once.
 
+use chrono::Offset;
 use okno_model::Actor;
 use okno_oms::{Oms, SecretKey};
 use okno_store::{KeyRole, Tenant};
@@ -185,6 +187,99 @@ async fn issue_demo_track_numbers(oms: &Oms, tenant: &Tenant) -> anyhow::Result<
     Ok(())
 }
 
+/// The UTC offset of the place of a postcode, in seconds (its region's cities' time zone;
+/// Moscow time when unknown).
+fn offset_of(postcode: &str) -> chrono::FixedOffset {
+    let geography = okno_postal::Geography::embedded();
+    let hours = postcode
+        .parse()
+        .ok()
+        .and_then(|code| geography.region_of(code))
+        .and_then(|region| {
+            geography
+                .cities()
+                .iter()
+                .find(|city| city.region == Some(region))
+        })
+        .map_or(3, |city| i32::from(city.utc_offset_hours));
+    chrono::FixedOffset::east_opt(hours * 3600).unwrap_or(chrono::Utc.fix())
+}
+
+/// Tracking histories for the first two demo parcels, as the Post would report them: one
+/// delivered, one waiting at its delivery office. Times are relative to now, in the local time
+/// of each place.
+async fn track_demo_parcels(oms: &Oms, tenant: &Tenant) -> anyhow::Result<()> {
+    use chrono::DurationRound;
+    let now = chrono::Utc::now()
+        .duration_trunc(chrono::Duration::minutes(1))
+        .unwrap_or_else(|_| chrono::Utc::now());
+    let mut operations = Vec::new();
+    for (number, delivered) in [("DEMO-1001", true), ("DEMO-1002", false)] {
+        let Some(order) = oms
+            .store()
+            .order_by_client_number(tenant.id, number)
+            .await?
+        else {
+            continue;
+        };
+        let Some(track_number) = order.parcels.first().and_then(|p| p.track_number.clone()) else {
+            continue;
+        };
+        let destination = order
+            .recipient
+            .address
+            .as_ref()
+            .and_then(|address| address.postcode.clone())
+            .unwrap_or_else(|| "101000".to_owned());
+        let moscow = offset_of("101000");
+        let there = offset_of(&destination);
+        let mut steps = vec![
+            (1, 1, 74, "101000", "Москва 101000", moscow),
+            (8, 1, 70, "101000", "Москва 101000", moscow),
+            (8, 3, 48, "140983", "Московский АСЦ Цех Посылок", moscow),
+            (8, 4, 45, "140983", "Московский АСЦ Цех Посылок", moscow),
+            (8, 2, 20, destination.as_str(), "Отделение связи", there),
+        ];
+        if delivered {
+            steps.push((2, 1, 2, destination.as_str(), "Отделение связи", there));
+        }
+        for (operation_type, attr, hours_ago, index, name, offset) in steps {
+            operations.push(okno_model::TrackingOperation {
+                track_number: track_number.clone(),
+                operation_type,
+                operation_attr: Some(attr),
+                operated_at: (now - chrono::Duration::hours(hours_ago)).with_timezone(&offset),
+                office_index: Some(index.to_owned()),
+                office_name: Some(name.to_owned()),
+                destination_index: Some(destination.clone()),
+                destination_name: None,
+                country: Some("RU".to_owned()),
+                mass_grams: order.parcels.first().map(|p| p.mass_grams),
+                declared_value_kopecks: None,
+                cod_kopecks: None,
+                mail_type: Some(4),
+                mail_category: None,
+                item_name: None,
+                sender: None,
+                recipient: None,
+            });
+        }
+    }
+    oms.ingest_tracking_operations(tenant.id, "demo", operations)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    Ok(())
+}
+
+/// The track number of the first demo parcel, for the banner.
+pub(crate) async fn tracked_number(oms: &Oms, tenant: &Tenant) -> anyhow::Result<Option<String>> {
+    Ok(oms
+        .store()
+        .order_by_client_number(tenant.id, "DEMO-1001")
+        .await?
+        .and_then(|order| order.parcels.first().and_then(|p| p.track_number.clone())))
+}
+
 /// Creates the demo tenant and orders if missing; returns the tenant and fresh keys.
 pub(crate) async fn prepare(oms: &Oms) -> anyhow::Result<(Tenant, SecretKey, SecretKey)> {
     let err = |error: okno_oms::OmsError| anyhow::anyhow!("{error}");
@@ -224,6 +319,7 @@ pub(crate) async fn prepare(oms: &Oms) -> anyhow::Result<(Tenant, SecretKey, Sec
             .map_err(err)?;
         }
         issue_demo_track_numbers(oms, &tenant).await?;
+        track_demo_parcels(oms, &tenant).await?;
     }
     let (_, operator_key) = oms
         .create_api_key(KeyRole::Operator, Some("demo operator"))

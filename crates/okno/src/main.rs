@@ -231,13 +231,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot open {url}"))?;
             let oms = Oms::new(store).with_tracknumber_block(config.tracknumber_block);
             let (tenant, tenant_key, operator_key) = demo::prepare(&oms).await?;
+            let tracked = demo::tracked_number(&oms, &tenant).await?;
             let banner = move |address: std::net::SocketAddr| {
                 demo_banner(
                     address,
                     &url,
                     &tenant,
-                    tenant_key.expose(),
-                    operator_key.expose(),
+                    (tenant_key.expose(), operator_key.expose()),
+                    tracked.as_deref(),
                 )
             };
             serve(oms, &listen, &config, Some(Box::new(banner))).await?;
@@ -395,11 +396,17 @@ fn demo_banner(
     address: std::net::SocketAddr,
     url: &str,
     tenant: &okno_store::Tenant,
-    tenant_key: &str,
-    operator_key: &str,
+    (tenant_key, operator_key): (&str, &str),
+    tracked: Option<&str>,
 ) -> String {
     let base = format!("http://{address}");
-    format!(
+    let tracking = tracked.map_or_else(String::new, |number| {
+        format!(
+            "\x20 DEMO-1001 has been delivered: its tracking page is {base}/track/{number}\n\
+             \x20 (JSON: GET {base}/v1/tracking/{number}; SOAP: POST {base}/rtm34).\n\n"
+        )
+    });
+    let text = format!(
         "\n  okno demo is running on {url}\n\n\
          \x20 API browser     {base}/docs\n\
          \x20 OpenAPI         {base}/openapi.json\n\
@@ -414,7 +421,8 @@ fn demo_banner(
          \x20 DEMO-1001 to DEMO-1003 have track numbers: print their labels with\n\
          \x20 GET {base}/v1/orders/ID/label?format=pdf (or zpl, size=100x150).\n\n",
         name = tenant.name,
-    )
+    );
+    text + &tracking
 }
 
 /// What the server prints once it knows its address.
