@@ -197,6 +197,37 @@ async fn orders_get_track_numbers_and_labels(app: TestApp) {
                                    "first_serial": 62499, "last_serial": 62599}),
     )
     .await;
+    // Numbers are global: a range overlapping it, for any tenant, would issue them twice.
+    let other_tenant = app
+        .call(
+            Method::GET,
+            "/v1/admin/tenants",
+            Some(&app.operator_key),
+            None,
+        )
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "other shop")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let overlap = app
+        .call(Method::POST, &format!("/v1/admin/tenants/{other_tenant}/tracknumber-ranges"), Some(&app.operator_key),
+              Some(json!({"mail_type": "POSTAL_PARCEL", "kind": "russian14", "prefix": "80093053", "first_serial": 62000, "last_serial": 62499})))
+        .await;
+    assert_problem(&overlap, ProblemKind::Conflict);
+    assert!(
+        overlap.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("62499–62599"),
+        "{:#}",
+        overlap.body
+    );
 
     let assigned = app
         .call(

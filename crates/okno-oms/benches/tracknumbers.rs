@@ -14,6 +14,15 @@ const PER_ISSUER: usize = 25_000;
 /// One round trip per number is slow; a tenth of the work is enough to measure it.
 const PER_ISSUER_UNBLOCKED: usize = 2_500;
 
+/// A random S10 service indicator (two letters).
+fn prefix() -> String {
+    let random = uuid::Uuid::now_v7().as_u128();
+    [random % 26, random / 26 % 26]
+        .iter()
+        .map(|n| char::from(b'A' + *n as u8))
+        .collect()
+}
+
 async fn run(label: &str, url: &str, block: i64) {
     let store = okno_store::open(url).await.unwrap();
     let oms = Oms::new(store).with_tracknumber_block(block);
@@ -24,7 +33,8 @@ async fn run(label: &str, url: &str, block: i64) {
         NewRange {
             mail_type: MailType::PostalParcel,
             kind: RangeKind::S10,
-            prefix: "RA".to_owned(),
+            // Numbers are global, so a rerun on the same database needs its own prefix.
+            prefix: prefix(),
             country: None,
             first_serial: 0,
             last_serial: 99_999_999,

@@ -36,6 +36,39 @@ fn range_of(row: &PgRow) -> StoreResult<TrackNumberRange> {
 }
 
 pub(crate) async fn create(pool: &PgPool, range: &TrackNumberRange) -> StoreResult<()> {
+    let mut transaction = pool.begin().await.map_err(backend)?;
+    // Ranges of one prefix are added one at a time, so the overlap check below cannot race.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('tracknumber_ranges:' || $1))")
+        .bind(&range.prefix)
+        .execute(&mut *transaction)
+        .await
+        .map_err(backend)?;
+    let overlap = sqlx::query(
+        "SELECT id, first_serial, last_serial FROM tracknumber_ranges \
+         WHERE kind = $1 AND prefix = $2 AND COALESCE(country, '') = COALESCE($3, '') \
+           AND first_serial <= $5 AND last_serial >= $4 LIMIT 1",
+    )
+    .bind(range.kind.as_str())
+    .bind(&range.prefix)
+    .bind(&range.country)
+    .bind(range.first_serial)
+    .bind(range.last_serial)
+    .fetch_optional(&mut *transaction)
+    .await
+    .map_err(backend)?;
+    if let Some(row) = overlap {
+        let id: uuid::Uuid = row.try_get("id").map_err(backend)?;
+        let (first, last): (i64, i64) = (
+            row.try_get("first_serial").map_err(backend)?,
+            row.try_get("last_serial").map_err(backend)?,
+        );
+        return Err(StoreError::AlreadyExists(crate::ranges::overlap_text(
+            range,
+            &id.to_string(),
+            first,
+            last,
+        )));
+    }
     let inserted = sqlx::query(&format!(
         "INSERT INTO tracknumber_ranges ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     ))
@@ -50,10 +83,10 @@ pub(crate) async fn create(pool: &PgPool, range: &TrackNumberRange) -> StoreResu
     .bind(range.next_serial)
     .bind(range.warn_remaining)
     .bind(range.created_at)
-    .execute(pool)
+    .execute(&mut *transaction)
     .await;
     match inserted {
-        Ok(_) => Ok(()),
+        Ok(_) => transaction.commit().await.map_err(backend),
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
             Err(StoreError::AlreadyExists(format!("range {}", range.id)))
         }

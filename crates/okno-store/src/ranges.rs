@@ -95,3 +95,17 @@ pub struct SerialBlock {
     /// Last reserved serial (inclusive).
     pub last: i64,
 }
+
+/// Names the stored range a new one would overlap (for [`crate::StoreError::AlreadyExists`]).
+pub(crate) fn overlap_text(new: &TrackNumberRange, id: &str, first: i64, last: i64) -> String {
+    format!(
+        "range {id} with serials {first}–{last} of prefix {}{}, which overlaps {}–{},",
+        new.prefix,
+        new.country
+            .as_deref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default(),
+        new.first_serial,
+        new.last_serial
+    )
+}

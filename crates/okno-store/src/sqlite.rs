@@ -908,15 +908,18 @@ impl Store for SqliteStore {
 
     async fn create_tracknumber_range(&self, range: &TrackNumberRange) -> StoreResult<()> {
         let range = range.clone();
-        self.write(
-            move |connection| match crate::sqlite_ranges::create(connection, &range) {
+        self.write(move |connection| {
+            if let Some(overlap) = crate::sqlite_ranges::overlapping(connection, &range)? {
+                return Err(StoreError::AlreadyExists(overlap));
+            }
+            match crate::sqlite_ranges::create(connection, &range) {
                 Ok(_) => Ok(()),
                 Err(error) if is_unique_violation(&error) => {
                     Err(StoreError::AlreadyExists(format!("range {}", range.id)))
                 }
                 Err(error) => Err(backend(error)),
-            },
-        )
+            }
+        })
         .await
     }
 

@@ -57,6 +57,37 @@ pub(crate) fn create(connection: &Connection, range: &TrackNumberRange) -> rusql
     )
 }
 
+/// A stored range that would issue some of the same numbers (same kind, prefix and country,
+/// intersecting serials), of any tenant: such a range is refused, since numbers are global.
+pub(crate) fn overlapping(
+    connection: &Connection,
+    range: &TrackNumberRange,
+) -> StoreResult<Option<String>> {
+    connection
+        .query_row(
+            "SELECT id, first_serial, last_serial FROM tracknumber_ranges \
+             WHERE kind = ?1 AND prefix = ?2 AND COALESCE(country, '') = COALESCE(?3, '') \
+               AND first_serial <= ?5 AND last_serial >= ?4 LIMIT 1",
+            params![
+                range.kind.as_str(),
+                range.prefix,
+                range.country,
+                range.first_serial,
+                range.last_serial
+            ],
+            |row| {
+                Ok(crate::ranges::overlap_text(
+                    range,
+                    &row.get::<_, String>(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                ))
+            },
+        )
+        .optional()
+        .map_err(backend)
+}
+
 pub(crate) fn list(
     connection: &Connection,
     tenant_id: TenantId,

@@ -62,6 +62,7 @@ both!(
     ranges_are_used_oldest_first_and_per_mail_type,
     tracking_events_are_stored_once_and_read_in_time_order,
     tracking_tickets_round_trip,
+    overlapping_ranges_are_refused_across_tenants,
 );
 
 fn now() -> chrono::DateTime<Utc> {
@@ -805,4 +806,46 @@ async fn tracking_tickets_round_trip(database: &TestDatabase) {
         Some(ticket)
     );
     assert_eq!(reopened.tracking_ticket("nope").await.unwrap(), None);
+}
+
+async fn overlapping_ranges_are_refused_across_tenants(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let (a, b) = (tenant(&store, "a").await, tenant(&store, "b").await);
+    let range = |tenant_id, country: &str, first, last| TrackNumberRange {
+        id: uuid::Uuid::now_v7(),
+        tenant_id,
+        mail_type: MailType::PostalParcel,
+        kind: RangeKind::S10,
+        prefix: "RA".to_owned(),
+        country: Some(country.to_owned()),
+        first_serial: first,
+        last_serial: last,
+        next_serial: first,
+        warn_remaining: 0,
+        created_at: now(),
+    };
+    store
+        .create_tracknumber_range(&range(a, "RU", 0, 999))
+        .await
+        .unwrap();
+    for (tenant_id, first, last) in [(b, 500, 1_500), (a, 999, 999), (b, 0, 0)] {
+        match store
+            .create_tracknumber_range(&range(tenant_id, "RU", first, last))
+            .await
+        {
+            Err(StoreError::AlreadyExists(what)) => {
+                assert!(what.contains("0–999"), "names the stored range: {what}")
+            }
+            other => panic!("{first}–{last} overlaps 0–999 but got {other:?}"),
+        }
+    }
+    store
+        .create_tracknumber_range(&range(b, "RU", 1_000, 1_999))
+        .await
+        .unwrap();
+    store
+        .create_tracknumber_range(&range(b, "KZ", 0, 999))
+        .await
+        .unwrap();
+    assert_eq!(store.tracknumber_ranges(b).await.unwrap().len(), 2);
 }
