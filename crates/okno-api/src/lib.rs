@@ -113,6 +113,18 @@ pub fn app(state: AppState) -> Router {
         .route("/1.0/forms/{id}/f7pdf", get(routes::labels::otpravka_f7p))
         .route("/v1/tariff", post(routes::tariff::quote))
         .route("/1.0/tariff", post(routes::tariff::otpravka_tariff))
+        .route("/v1/clean/address", post(routes::clean::address))
+        .route("/v1/clean/physical", post(routes::clean::physical))
+        .route("/v1/clean/phone", post(routes::clean::phone))
+        .route(
+            "/1.0/clean/address",
+            post(routes::clean::otpravka_address_route),
+        )
+        .route(
+            "/1.0/clean/physical",
+            post(routes::clean::otpravka_physical),
+        )
+        .route("/1.0/clean/phone", post(routes::clean::otpravka_phone))
         .route("/tariff/v1/calculate", get(routes::tariff::pochta_tariff))
         .route(
             "/delivery/v1/calculate",

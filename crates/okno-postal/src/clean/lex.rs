@@ -374,7 +374,24 @@ pub(crate) fn parse(toks: &[Tok]) -> Parsed {
                                 _ => boundary || c.words.last().is_some_and(|w| is_adjective(w)),
                             }
                     });
-                    if let (true, Some(chunk)) = (postfix, current.as_mut()) {
+                    // "г Владивосток Океанский проспект": the adjective before a street type
+                    // leaves the settlement's chunk and names the street.
+                    let split = level == Level::Street
+                        && current.as_ref().is_some_and(|c| {
+                            c.level.is_some_and(|l| l != Level::Street)
+                                && c.words.len() >= 2
+                                && c.words.last().is_some_and(|w| is_adjective(w))
+                        });
+                    if split && let Some(chunk) = current.as_mut() {
+                        let name = chunk.words.pop().unwrap_or_default();
+                        parsed.flush(&mut current);
+                        current = Some(Chunk {
+                            level: Some(level),
+                            abbr,
+                            words: vec![name],
+                        });
+                        parsed.flush(&mut current);
+                    } else if let (true, Some(chunk)) = (postfix, current.as_mut()) {
                         chunk.level = Some(level);
                         chunk.abbr = abbr;
                         parsed.flush(&mut current);

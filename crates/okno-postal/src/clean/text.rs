@@ -28,7 +28,7 @@ pub(crate) fn title_case(text: &str) -> String {
                 out.push('-');
             }
             let lower = part.to_lowercase();
-            if (p > 0 || w > 0) && PARTICLES.contains(&lower.as_str()) {
+            if (p > 0 || w > 0 || lower == "им") && PARTICLES.contains(&lower.as_str()) {
                 out.push_str(&lower);
                 continue;
             }
