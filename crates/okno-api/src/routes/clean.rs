@@ -25,13 +25,16 @@ fn field_error(pointer: String, code: &str, detail: impl Into<String>) -> FieldE
     }
 }
 
+/// One record of a batch: its id, its text, and the optional fields asked for.
+struct Record {
+    id: String,
+    text: String,
+    extra: Vec<Option<String>>,
+}
+
 /// The records of a batch, each with its id and the named text fields, or one problem that
 /// lists every bad record.
-fn records(
-    document: Value,
-    text_field: &str,
-    optional: &[&str],
-) -> Result<Vec<(String, String, Vec<Option<String>>)>, Problem> {
+fn records(document: Value, text_field: &str, optional: &[&str]) -> Result<Vec<Record>, Problem> {
     let Value::Array(items) = document else {
         return Err(Problem::new(
             ProblemKind::Validation,
@@ -99,7 +102,11 @@ fn records(
         let main = text(text_field, true);
         let extra: Vec<Option<String>> = optional.iter().map(|name| text(name, false)).collect();
         if let (Some(id), Some(main)) = (id, main) {
-            out.push((id, main, extra));
+            out.push(Record {
+                id,
+                text: main,
+                extra,
+            });
         }
     }
     if errors.is_empty() {
@@ -192,7 +199,7 @@ pub(crate) async fn address(
     Ok(Json(
         records
             .into_iter()
-            .map(|(id, text, _)| AddressOutput {
+            .map(|Record { id, text, .. }| AddressOutput {
                 id,
                 address: normalize_address(&text),
             })
@@ -218,7 +225,7 @@ pub(crate) async fn physical(
     Ok(Json(
         records
             .into_iter()
-            .map(|(id, text, _)| NameOutput {
+            .map(|Record { id, text, .. }| NameOutput {
                 id,
                 name: normalize_name(&text),
             })
@@ -244,7 +251,7 @@ pub(crate) async fn phone(
     Ok(Json(
         records
             .into_iter()
-            .map(|(id, text, extra)| {
+            .map(|Record { id, text, extra }| {
                 let (place, area) = (
                     extra.first().cloned().flatten(),
                     extra.get(1).cloned().flatten(),
@@ -308,7 +315,7 @@ pub(crate) async fn otpravka_address_route(
     Ok(Json(Value::Array(
         records
             .into_iter()
-            .map(|(id, text, _)| otpravka_address(id, &normalize_address(&text)))
+            .map(|Record { id, text, .. }| otpravka_address(id, &normalize_address(&text)))
             .collect(),
     )))
 }
@@ -331,7 +338,7 @@ pub(crate) async fn otpravka_physical(
     Ok(Json(Value::Array(
         records
             .into_iter()
-            .map(|(id, text, _)| {
+            .map(|Record { id, text, .. }| {
                 let n = normalize_name(&text);
                 let mut map = Map::new();
                 map.insert("id".to_owned(), Value::String(id));
@@ -368,7 +375,7 @@ pub(crate) async fn otpravka_phone(
     Ok(Json(Value::Array(
         records
             .into_iter()
-            .map(|(id, text, extra)| {
+            .map(|Record { id, text, extra }| {
                 let (place, area) = (
                     extra.first().cloned().flatten(),
                     extra.get(1).cloned().flatten(),
