@@ -2,7 +2,7 @@
 //! dictionary (region, settlement, district), the postcode is checked against the settlement
 //! or inferred from it, and the quality and validation codes are decided from what was found.
 
-use super::gazetteer::{Gazetteer, Place};
+use super::gazetteer::{Gazetteer, Place, region_group};
 use super::lex::{Chunk, parse, tokens};
 use super::lexicon::Level;
 use super::text::{fold, title_case};
@@ -14,6 +14,10 @@ use crate::geo::Geography;
 
 /// Region ISO codes of the federal cities, whose region and settlement are the same.
 const FEDERAL_CITIES: &[&str] = &["RU-MOW", "RU-SPE", "UA-40"];
+
+/// A town with city status smaller than this, named without region or postcode, is only
+/// assumed when villages elsewhere share its name (`NOT_VALIDATED_HAS_ASSUMPTION`).
+const ASSUMED_CITY_POPULATION_MIN: u64 = 50_000;
 
 /// House numbers above this are implausible (`NOT_VALIDATED_EXCEDED_HOUSE_NUMBER`).
 const HOUSE_NUMBER_MAX: u32 = 999;
@@ -36,6 +40,8 @@ struct Found<'g> {
     unknown_place: Option<String>,
     place_abbr: Option<&'static str>,
     ambiguous: bool,
+    /// A small town was chosen over villages of the same name in other regions.
+    assumed: bool,
     street: Option<(String, &'static str, bool)>,
     leftovers: Vec<String>,
     trouble: Trouble,
@@ -59,7 +65,12 @@ fn longest_prefix<T>(
 
 impl<'g> Found<'g> {
     /// Chooses among the places of one name, given what else is known.
-    fn choose(&mut self, places: &'g [Place], index_region: Option<u16>) -> Option<&'g Place> {
+    fn choose(
+        &mut self,
+        places: &'g [Place],
+        index_region: Option<u16>,
+        index_code: Option<u32>,
+    ) -> Option<&'g Place> {
         if places.is_empty() {
             return None;
         }
@@ -84,7 +95,18 @@ impl<'g> Found<'g> {
                 .collect(),
             None => Vec::new(),
         };
-        let pool = if in_area.is_empty() { in_hint } else { in_area };
+        let mut pool = if in_area.is_empty() { in_hint } else { in_area };
+        // The postcode names the very office: keep the places that have it.
+        if let Some(code) = index_code {
+            let with_code: Vec<&Place> = pool
+                .iter()
+                .copied()
+                .filter(|p| p.codes.binary_search(&code).is_ok())
+                .collect();
+            if !with_code.is_empty() {
+                pool = with_code;
+            }
+        }
         if pool.is_empty() {
             // The name exists, but elsewhere: a city there contradicts the region; a village
             // of the same name is more likely one the directory lacks.
@@ -92,20 +114,34 @@ impl<'g> Found<'g> {
             return city;
         }
         if let Some(city) = pool.iter().find(|p| p.is_city) {
+            if self.region.is_none()
+                && index_region.is_none()
+                && city.population < ASSUMED_CITY_POPULATION_MIN
+                && pool
+                    .iter()
+                    .any(|p| !p.is_city && !same_region(geo, p.region, city.region))
+            {
+                self.assumed = true;
+                self.notes.push(format!(
+                    "assumed the town of {}; villages elsewhere have the same name",
+                    city.name
+                ));
+            }
             return Some(city);
         }
         let first = pool[0];
-        if self.region.is_none() && pool.iter().any(|p| p.region != first.region) {
+        let districts = pool
+            .iter()
+            .map(|p| (p.region, p.area.as_str()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        if districts > 1 {
             // No guess: the settlement stays a bare name, nothing is inferred from it.
             self.ambiguous = true;
             self.unknown_place = Some(first.name.clone());
             self.notes.push(format!(
-                "{} exists in {} regions; give the region or the postcode",
-                first.name,
-                pool.iter()
-                    .map(|p| p.region)
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .len()
+                "{} exists in {districts} districts; give the region, the district or the postcode",
+                first.name
             ));
             return None;
         }
@@ -180,6 +216,7 @@ pub fn normalize_address(text: &str) -> CleanAddress {
         unknown_place: None,
         place_abbr: None,
         ambiguous: false,
+        assumed: false,
         street: None,
         leftovers: parsed.leftovers.clone(),
         trouble: Trouble::None,
@@ -254,7 +291,7 @@ pub fn normalize_address(text: &str) -> CleanAddress {
             (!places.is_empty()).then_some(places)
         });
         let (place, used) = match hit {
-            Some((places, n)) => (found.choose(places, index_region), n),
+            Some((places, n)) => (found.choose(places, index_region, index_code), n),
             None => (None, chunk.words.len()),
         };
         found.place_abbr = Some(chunk.abbr);
@@ -271,6 +308,7 @@ pub fn normalize_address(text: &str) -> CleanAddress {
                 position,
                 Chunk {
                     words: rest,
+                    before_house: chunk.before_house,
                     ..Chunk::default()
                 },
             );
@@ -297,6 +335,16 @@ pub fn normalize_address(text: &str) -> CleanAddress {
                 continue;
             };
             let is_city = places.iter().any(|p| p.is_city);
+            // A bare name that only villages carry ("Ленина") is more likely a street, unless
+            // the region, district or postcode vouches for it.
+            let vouched = places.iter().any(|p| {
+                found.region.is_some_and(|r| same_region(geo, p.region, r))
+                    || index_region.is_some_and(|r| same_region(geo, p.region, r))
+                    || found.area.as_ref().is_some_and(|a| &p.area == a)
+            });
+            if !is_city && !vouched {
+                continue;
+            }
             let better = match best {
                 None => true,
                 Some((_, _, current)) => is_city && !current.iter().any(|p| p.is_city),
@@ -306,7 +354,7 @@ pub fn normalize_address(text: &str) -> CleanAddress {
             }
         }
         if let Some((position, n, places)) = best {
-            found.place = found.choose(places, index_region);
+            found.place = found.choose(places, index_region, index_code);
             if found.place.is_none() && found.unknown_place.is_none() {
                 found.unknown_place = Some(title_case(&key(&pending[position].words[..n])));
             }
@@ -324,8 +372,20 @@ pub fn normalize_address(text: &str) -> CleanAddress {
         }
     }
 
-    // The street: a typed one, else the first bare name left.
+    // The street: a typed one, else the bare name right before the house, else the last
+    // bare name left.
     let place_key = found.place.map(|p| fold(&p.name));
+    pending.retain(|chunk| place_key.as_deref() != Some(key(&chunk.words).as_str()));
+    let bare = |c: &Chunk| c.level.is_none();
+    if !pending.iter().any(|c| c.level == Some(Level::Street))
+        && let Some(position) = pending
+            .iter()
+            .position(|c| bare(c) && c.before_house)
+            .or_else(|| pending.iter().rposition(bare))
+    {
+        let street = pending.remove(position);
+        pending.insert(0, street);
+    }
     for chunk in pending {
         let k = key(&chunk.words);
         if place_key.as_deref() == Some(k.as_str()) {
@@ -542,8 +602,10 @@ fn decide(result: &mut CleanAddress, found: &Found<'_>) {
         (Q::Undef01, V::NotValidatedHasAmbi)
     } else if found.trouble == Trouble::PlaceConflict {
         (Q::Undef02, V::NotValidatedHasAmbi)
-    } else if found.ambiguous {
+    } else if found.ambiguous && result.region.is_none() {
         (Q::Undef01, V::NotValidatedHasAmbi)
+    } else if found.ambiguous {
+        (Q::Undef02, V::NotValidatedHasAmbi)
     } else if found.unknown_place.is_some() {
         (Q::Undef02, V::NotValidatedHasNoKladrRecord)
     } else if found.place.is_none() && result.po_box.is_none() && !found_demand(result, found) {
@@ -578,6 +640,8 @@ fn decide(result: &mut CleanAddress, found: &Found<'_>) {
         (Q::Undef04, V::NotValidatedExcededHouseNumber)
     } else if !found.leftovers.is_empty() {
         (Q::Good, V::NotValidatedHasUnparsedParts)
+    } else if found.assumed {
+        (Q::Good, V::NotValidatedHasAssumption)
     } else {
         (Q::Good, V::Validated)
     };
@@ -589,24 +653,12 @@ fn found_demand(result: &CleanAddress, _found: &Found<'_>) -> bool {
     result.address_type == AddressType::Demand
 }
 
-/// Regions the postcode data does not tell apart: GeoNames files the Khanty-Mansi and
-/// Yamalo-Nenets okrugs under Tyumen and the Nenets okrug under Arkhangelsk.
+/// Same region, or two the postcode data does not tell apart (see [`region_group`]).
 fn same_region(geo: &Geography, a: u16, b: u16) -> bool {
-    if a == b {
-        return true;
-    }
     let iso = |r: u16| {
         geo.regions()
             .get(r as usize)
             .map_or("", |r| r.iso_code.as_str())
     };
-    let (a, b) = (iso(a), iso(b));
-    fn group(code: &str) -> &str {
-        match code {
-            "RU-KHM" | "RU-YAN" | "RU-TYU" => "RU-TYU",
-            "RU-NEN" | "RU-ARK" => "RU-ARK",
-            other => other,
-        }
-    }
-    group(a) == group(b)
+    a == b || region_group(iso(a)) == region_group(iso(b))
 }

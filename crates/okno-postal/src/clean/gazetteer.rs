@@ -19,6 +19,8 @@ pub(crate) struct Place {
     pub(crate) area: String,
     /// The postcode to infer: a city's main postcode, else the place's own smallest one.
     pub(crate) postcode: u32,
+    /// Every postcode of the place in the directory, ascending.
+    pub(crate) codes: Vec<u32>,
     /// A town with city status (`ru_cities.csv`).
     pub(crate) is_city: bool,
     /// Population for cities, 0 otherwise.
@@ -162,12 +164,14 @@ impl Gazetteer {
                             region: postcode.region,
                             area,
                             postcode: postcode.code,
+                            codes: Vec::new(),
                             is_city: false,
                             population: 0,
                         },
                         exact,
                     )
                 });
+            entry.0.codes.push(postcode.code);
             if exact && !entry.1 {
                 entry.0.postcode = postcode.code;
                 entry.1 = true;
@@ -186,17 +190,35 @@ impl Gazetteer {
             }
             let entries = places.entry(fold(&city.name)).or_default();
             // A city replaces the settlement rows of the same name in its region.
-            entries.retain(|p| p.region != region || p.is_city);
+            let same = |other: u16| {
+                let iso = |r: u16| {
+                    geo.regions()
+                        .get(r as usize)
+                        .map_or("", |r| r.iso_code.as_str())
+                };
+                region_group(iso(other)) == region_group(iso(region))
+            };
+            let mut codes: Vec<u32> = entries
+                .iter()
+                .filter(|p| same(p.region) && !p.is_city)
+                .flat_map(|p| p.codes.iter().copied())
+                .collect();
+            codes.sort_unstable();
+            entries.retain(|p| !same(p.region) || p.is_city);
             entries.push(Place {
                 name: city.name.clone(),
                 region,
                 area: String::new(),
                 postcode,
+                codes,
                 is_city: true,
                 population: city.population,
             });
         }
         for entries in places.values_mut() {
+            for place in entries.iter_mut() {
+                place.codes.sort_unstable();
+            }
             // Deterministic order: cities by population, then by postcode.
             entries.sort_by(|a, b| {
                 b.is_city
@@ -264,5 +286,15 @@ fn district(raw: &str) -> String {
     match folded.strip_suffix(" район") {
         Some(name) => format!("{} р-н", title_case(name)),
         None => title_case(&folded),
+    }
+}
+
+/// Regions the postcode data does not tell apart: GeoNames files the Khanty-Mansi and
+/// Yamalo-Nenets okrugs under Tyumen and the Nenets okrug under Arkhangelsk.
+pub(crate) fn region_group(iso: &str) -> &str {
+    match iso {
+        "RU-KHM" | "RU-YAN" | "RU-TYU" => "RU-TYU",
+        "RU-NEN" | "RU-ARK" => "RU-ARK",
+        other => other,
     }
 }

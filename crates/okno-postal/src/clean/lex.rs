@@ -80,6 +80,8 @@ pub(crate) struct Chunk {
     pub(crate) abbr: &'static str,
     /// Folded words of the name.
     pub(crate) words: Vec<String>,
+    /// The house number came right after this chunk (the street, most likely).
+    pub(crate) before_house: bool,
 }
 
 /// The first pass over an address.
@@ -190,6 +192,9 @@ impl Parsed {
                 self.leftovers.push(raw.to_owned());
             }
             return;
+        }
+        if let Some(last) = self.chunks.last_mut() {
+            last.before_house = true;
         }
         let digits_end = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
         let (base, mut rest) = raw.split_at(digits_end);
@@ -389,6 +394,7 @@ pub(crate) fn parse(toks: &[Tok]) -> Parsed {
                             level: Some(level),
                             abbr,
                             words: vec![name],
+                            before_house: false,
                         });
                         parsed.flush(&mut current);
                     } else if let (true, Some(chunk)) = (postfix, current.as_mut()) {
@@ -401,6 +407,7 @@ pub(crate) fn parse(toks: &[Tok]) -> Parsed {
                             level: Some(level),
                             abbr,
                             words: Vec::new(),
+                            before_house: false,
                         });
                     }
                     i = after;

@@ -155,6 +155,12 @@ add('Владивосток, ул. Светланская, д. 29, кв 1',stree
 add('Пермь, ул. 25 Октября, 10',street='ул 25 Октября',house='10',**city('Пермь'))
 add('Самара, ул. 22 Партсъезда, 7',street='ул 22 Партсъезда',house='7',**city('Самара'))
 add('Уфа, ул. 50-летия Октября, 24',street='ул 50-летия Октября',house='24',**city('Уфа'))
+add('Ленина 5',house='5',q='UNDEF_06',v='NOT_VALIDATED_HAS_NO_MAIN_POINTS')
+add('Иванову И.И., Москва, Тверская 7',street='ул Тверская',house='7',q='GOOD',v='NOT_VALIDATED_HAS_UNPARSED_PARTS',**M)
+add('с. Покровское, ул. Мира, 1',place='с Покровское',street='ул Мира',house='1',q='UNDEF_01',v='NOT_VALIDATED_HAS_AMBI')
+add('Московская обл., с. Покровское, ул. Мира, 1',region='Московская обл',place='с Покровское',street='ул Мира',house='1',q='UNDEF_02',v='NOT_VALIDATED_HAS_AMBI')
+add('Московская обл., Истринский р-н, с. Покровское, ул. Мира, 1',index='143582',region='Московская обл',area='Истринский р-н',place='с Покровское',street='ул Мира',house='1')
+add('143582, с. Покровское, ул. Мира, 1',index='143582',region='Московская обл',area='Истринский р-н',place='с Покровское',street='ул Мира',house='1')
 hdr=['input','index','region','area','place','street','house','corpus','building','letter','room','office','quality','validation']
 with open(os.path.join(HERE,'addresses.tsv'),'w') as f:
     f.write('\t'.join(hdr)+'\n')
