@@ -123,6 +123,18 @@ pub fn app(state: AppState) -> Router {
         .route("/fc", post(routes::soap::fc).get(routes::soap::fc_wsdl))
         .route("/v1/tariff", post(routes::tariff::quote))
         .route("/1.0/tariff", post(routes::tariff::otpravka_tariff))
+        .route("/v1/clean/address", post(routes::clean::address))
+        .route("/v1/clean/physical", post(routes::clean::physical))
+        .route("/v1/clean/phone", post(routes::clean::phone))
+        .route(
+            "/1.0/clean/address",
+            post(routes::clean::otpravka_address_route),
+        )
+        .route(
+            "/1.0/clean/physical",
+            post(routes::clean::otpravka_physical),
+        )
+        .route("/1.0/clean/phone", post(routes::clean::otpravka_phone))
         .route("/tariff/v1/calculate", get(routes::tariff::pochta_tariff))
         .route(
             "/delivery/v1/calculate",

@@ -1,7 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, and the JSON Schema of
 //! the order draft cut out of it (one source for both).
 
-use crate::routes::{admin, labels, orders, participants, system, tariff, tracking, tracknumbers};
+use crate::routes::{
+    admin, clean, labels, orders, participants, system, tariff, tracking, tracknumbers,
+};
 use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -79,6 +81,8 @@ fn add_auth_responses(openapi: &mut utoipa::openapi::OpenApi) {
         tariff::quote, tariff::otpravka_tariff, tariff::pochta_tariff, tariff::pochta_delivery,
         labels::order_label, labels::otpravka_f7p, labels::batch,
         tracking::ingest, tracking::history, tracking::histories,
+        clean::address, clean::physical, clean::phone, clean::otpravka_address_route,
+        clean::otpravka_physical, clean::otpravka_phone,
         admin::create_tenant, admin::list_tenants, admin::create_key, admin::list_keys,
         admin::revoke_key,
         system::healthz, system::readyz, system::metrics,
@@ -88,7 +92,7 @@ fn add_auth_responses(openapi: &mut utoipa::openapi::OpenApi) {
     tags(
         (name = "orders", description = "Orders of the key's tenant"),
         (name = "participants", description = "Customers and executors the tenant works with"),
-        (name = "postal", description = "Postal services: track numbers, tariff, labels"),
+        (name = "postal", description = "Postal services: track numbers, tariff, labels, address, name and phone normalisation"),
         (name = "tracking", description = "Tracking: operations reported by executors, histories by number. The public page is GET /track/{number}; Russian Post's SOAP services are at POST /rtm34 (single, WSDL at /rtm34?wsdl) and POST /fc (batch, WSDL at /fc?wsdl)"),
         (name = "otpravka", description = "Russian Post-compatible endpoints (Otpravka, tariff.pochta.ru, delivery.pochta.ru): change the host, keep the client"),
         (name = "admin", description = "Tenants and keys (operator keys only)"),

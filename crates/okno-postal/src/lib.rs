@@ -4,6 +4,7 @@
 //! the engine a job type. Reference data (postcodes, regions, fonts, default tariff tables) is
 //! embedded in the binary; see `data/ATTRIBUTION.md`.
 
+pub mod clean;
 pub mod geo;
 pub mod label;
 pub mod tariff;

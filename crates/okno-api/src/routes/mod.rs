@@ -2,6 +2,7 @@
 //! result.
 
 pub(crate) mod admin;
+pub(crate) mod clean;
 pub(crate) mod labels;
 pub(crate) mod orders;
 pub(crate) mod participants;
