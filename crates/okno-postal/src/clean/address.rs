@@ -534,6 +534,17 @@ fn finish(
         (None, Some(place)) => {
             result.index = Some(format!("{:06}", place.postcode));
             result.inferred.push(InferredPart::Index);
+            if place.codes.len() > 1 {
+                // Without a street directory the street's own postcode is unknown: the
+                // settlement's main one is an assumption, not a validated index.
+                found.assumed = true;
+                found.notes.push(format!(
+                    "no postcode given: {:06} is the main postcode of {}, which has {}; the street's own postcode is not known",
+                    place.postcode,
+                    place.name,
+                    place.codes.len()
+                ));
+            }
         }
         (None, None) => {}
     }
