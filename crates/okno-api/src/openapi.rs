@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations, and the JSON Schema of
 //! the order draft cut out of it (one source for both).
 
-use crate::routes::{admin, labels, orders, participants, system, tariff, tracknumbers};
+use crate::routes::{admin, labels, offices, orders, participants, system, tariff, tracknumbers};
 use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -78,6 +78,8 @@ fn add_auth_responses(openapi: &mut utoipa::openapi::OpenApi) {
         tracknumbers::check, tracknumbers::assign, tracknumbers::add_range, tracknumbers::list_ranges,
         tariff::quote, tariff::otpravka_tariff, tariff::pochta_tariff, tariff::pochta_delivery,
         labels::order_label, labels::otpravka_f7p, labels::batch,
+        offices::get_office, offices::nearest, offices::otpravka_get, offices::otpravka_nearby,
+        offices::otpravka_by_address, offices::reload,
         admin::create_tenant, admin::list_tenants, admin::create_key, admin::list_keys,
         admin::revoke_key,
         system::healthz, system::readyz, system::metrics,
@@ -87,7 +89,7 @@ fn add_auth_responses(openapi: &mut utoipa::openapi::OpenApi) {
     tags(
         (name = "orders", description = "Orders of the key's tenant"),
         (name = "participants", description = "Customers and executors the tenant works with"),
-        (name = "postal", description = "Postal services: track numbers, tariff, labels"),
+        (name = "postal", description = "Postal services: track numbers, tariff, labels, post offices"),
         (name = "otpravka", description = "Russian Post-compatible endpoints (Otpravka, tariff.pochta.ru, delivery.pochta.ru): change the host, keep the client"),
         (name = "admin", description = "Tenants and keys (operator keys only)"),
         (name = "system", description = "Health and metrics"),
