@@ -158,7 +158,7 @@ fn main() {
         },
     );
     measure(
-        "nearest 100, 500 km, pickup point + 30 kg (worst case)",
+        "nearest 100, 500 km, pickup point + 30 kg",
         &directory,
         &origins,
         NearestQuery {
@@ -167,6 +167,20 @@ fn main() {
             filter: Filter {
                 types: TypeSet::only(OfficeType::PickupPoint),
                 weight_grams: Some(30_000),
+                ..Filter::default()
+            },
+            ..base
+        },
+    );
+    measure(
+        "nearest 100, 500 km, 45 kg, any type (adversarial)",
+        &directory,
+        &origins,
+        NearestQuery {
+            limit: 100,
+            radius_m: 500_000,
+            filter: Filter {
+                weight_grams: Some(45_000),
                 ..Filter::default()
             },
             ..base

@@ -310,6 +310,7 @@ impl Directory {
             offices: Vec::new(),
             by_index: HashMap::new(),
             tree: rstar::RTree::new(),
+            by_type: Default::default(),
             origin: Origin::Synthetic,
         })
     }

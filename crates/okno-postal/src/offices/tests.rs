@@ -179,6 +179,65 @@ fn nearest_is_sorted_filtered_and_bounded() {
 }
 
 #[test]
+fn nearest_matches_a_brute_force_scan() {
+    let filters = [
+        Filter::default(),
+        Filter {
+            types: TypeSet::of(&[OfficeType::PostOffice, OfficeType::ParcelLocker]),
+            payment: Some(Payment::Card),
+            ..Filter::default()
+        },
+        Filter {
+            types: TypeSet::only(OfficeType::PickupPoint),
+            weight_grams: Some(20_000),
+            open_at: Some(OpenAt::Instant(MONDAY_MIDNIGHT_UTC + 5 * 3600)),
+            ..Filter::default()
+        },
+    ];
+    for office in directory().offices().iter().step_by(4_001) {
+        let (lat, lon) = (office.lat + 0.03, office.lon - 0.04);
+        for filter in filters {
+            let query = NearestQuery {
+                lat,
+                lon,
+                filter,
+                limit: 25,
+                radius_m: 120_000,
+            };
+            let found: Vec<u32> = directory()
+                .nearest(&query)
+                .unwrap()
+                .iter()
+                .map(|f| f.office.index)
+                .collect();
+            let mut expected: Vec<(f64, u32)> = directory()
+                .offices()
+                .iter()
+                .filter(|o| filter.matches(o))
+                .map(|o| (distance_m(lat, lon, o.lat, o.lon), o.index))
+                .filter(|(d, _)| *d <= 120_000.0)
+                .collect();
+            expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+            expected.truncate(25);
+            // Ties at the same distance may come in either order: compare the distances, and
+            // the sets where no tie is involved.
+            let found_distances: Vec<f64> = found
+                .iter()
+                .map(|&i| {
+                    let o = directory().get(i).unwrap();
+                    distance_m(lat, lon, o.lat, o.lon)
+                })
+                .collect();
+            let expected_distances: Vec<f64> = expected.iter().map(|e| e.0).collect();
+            assert_eq!(
+                found_distances, expected_distances,
+                "{filter:?} at {lat}, {lon}"
+            );
+        }
+    }
+}
+
+#[test]
 fn bad_queries_name_the_field() {
     for (lat, lon, field) in [
         (91.0, 0.0, QueryField::Lat),
