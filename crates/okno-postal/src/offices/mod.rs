@@ -465,7 +465,7 @@ impl Directory {
                 return Err(DuplicateIndex(office.index));
             }
             let point = Point::new(unit_vector(office.lat, office.lon), position);
-            typed[office.office_type.position()].push(point.clone());
+            typed[office.office_type.position()].push(point);
             points.push(point);
         }
         Ok(Directory {
