@@ -33,6 +33,7 @@ mod routes;
 
 pub use metrics::Metrics;
 pub use problem::{Problem, ProblemKind};
+pub use routes::offices::{LoadError, PostOffices, load_directory};
 
 /// Largest request body by default, in bytes.
 pub const BODY_BYTES_MAX_DEFAULT: usize = 1024 * 1024;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// Tariff tables joined with the geography.
     pub tariff: Arc<okno_postal::Tariff>,
+    /// The post office directory (synthetic, or read from `post_offices_file`).
+    pub post_offices: Arc<PostOffices>,
 }
 
 impl AppState {
@@ -73,7 +76,18 @@ impl AppState {
             metrics: Metrics::new(),
             config: Arc::new(config),
             tariff: Arc::clone(default_tariff()),
+            post_offices: Arc::new(PostOffices::synthetic()),
         }
+    }
+
+    /// The same state with the post office directory read from a file (CSV or JSON by its
+    /// extension; every row checked), which `POST /v1/admin/post-offices:reload` re-reads.
+    pub fn with_post_offices_file(
+        mut self,
+        path: impl Into<std::path::PathBuf>,
+    ) -> Result<Self, LoadError> {
+        self.post_offices = Arc::new(PostOffices::from_file(path.into())?);
+        Ok(self)
     }
 
     /// The same state with other tariff tables.
@@ -139,6 +153,24 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/delivery/v1/calculate",
             get(routes::tariff::pochta_delivery),
+        )
+        .route("/v1/post-offices", get(routes::offices::nearest))
+        .route("/v1/post-offices/{index}", get(routes::offices::get_office))
+        .route(
+            "/postoffice/1.0/nearby",
+            get(routes::offices::otpravka_nearby),
+        )
+        .route(
+            "/postoffice/1.0/by-address",
+            get(routes::offices::otpravka_by_address),
+        )
+        .route(
+            "/postoffice/1.0/{index}",
+            get(routes::offices::otpravka_get),
+        )
+        .route(
+            "/v1/admin/post-offices:reload",
+            post(routes::offices::reload),
         )
         .route(
             "/v1/admin/tenants/{id}/tracknumber-ranges",

@@ -2,7 +2,7 @@
 //! the order draft cut out of it (one source for both).
 
 use crate::routes::{
-    admin, clean, labels, orders, participants, system, tariff, tracking, tracknumbers,
+    admin, clean, labels, offices, orders, participants, system, tariff, tracking, tracknumbers,
 };
 use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -83,6 +83,8 @@ fn add_auth_responses(openapi: &mut utoipa::openapi::OpenApi) {
         tracking::ingest, tracking::history, tracking::histories,
         clean::address, clean::physical, clean::phone, clean::otpravka_address_route,
         clean::otpravka_physical, clean::otpravka_phone,
+        offices::get_office, offices::nearest, offices::otpravka_get, offices::otpravka_nearby,
+        offices::otpravka_by_address, offices::reload,
         admin::create_tenant, admin::list_tenants, admin::create_key, admin::list_keys,
         admin::revoke_key,
         system::healthz, system::readyz, system::metrics,
@@ -92,7 +94,7 @@ fn add_auth_responses(openapi: &mut utoipa::openapi::OpenApi) {
     tags(
         (name = "orders", description = "Orders of the key's tenant"),
         (name = "participants", description = "Customers and executors the tenant works with"),
-        (name = "postal", description = "Postal services: track numbers, tariff, labels, address, name and phone normalisation"),
+        (name = "postal", description = "Postal services: track numbers, tariff, labels, post offices, address, name and phone normalisation"),
         (name = "tracking", description = "Tracking: operations reported by executors, histories by number. The public page is GET /track/{number}; Russian Post's SOAP services are at POST /rtm34 (single, WSDL at /rtm34?wsdl) and POST /fc (batch, WSDL at /fc?wsdl)"),
         (name = "otpravka", description = "Russian Post-compatible endpoints (Otpravka, tariff.pochta.ru, delivery.pochta.ru): change the host, keep the client"),
         (name = "admin", description = "Tenants and keys (operator keys only)"),

@@ -54,6 +54,12 @@ pub(crate) const KEYS: &[ConfigKey] = &[
         doc: "TOML tariff tables (products, weight steps, zones, surcharges, fees, delivery days). Empty: the shipped illustrative tables (`crates/okno-postal/data/tariff.default.toml`, a template for your own). Checked at start; every problem is named.",
     },
     ConfigKey {
+        name: "post_offices_file",
+        env: "OKNO_POST_OFFICES_FILE",
+        default: "",
+        doc: "A real post office directory, CSV or JSON by its extension (`.csv`, `.json`; format in `docs/post-offices.md`), replacing the synthetic one seeded from the postcodes. Every row is checked at start and bad ones are named with row and field; `POST /v1/admin/post-offices:reload` re-reads the file without a restart.",
+    },
+    ConfigKey {
         name: "tracknumber_block",
         env: "OKNO_TRACKNUMBER_BLOCK",
         default: "100",
@@ -83,6 +89,7 @@ pub(crate) struct Config {
     pub(crate) log_format: String,
     pub(crate) log_filter: String,
     pub(crate) tariff_file: String,
+    pub(crate) post_offices_file: String,
     pub(crate) tracknumber_block: i64,
 }
 
@@ -95,6 +102,7 @@ struct FileConfig {
     log_format: Option<String>,
     log_filter: Option<String>,
     tariff_file: Option<String>,
+    post_offices_file: Option<String>,
     tracknumber_block: Option<i64>,
 }
 
@@ -149,6 +157,7 @@ impl Config {
             })?;
         let config = Config {
             tariff_file: pick("tariff_file", from_file.tariff_file),
+            post_offices_file: pick("post_offices_file", from_file.post_offices_file),
             tracknumber_block,
             database_url: pick("database_url", from_file.database_url),
             listen: pick("listen", from_file.listen),

@@ -448,6 +448,13 @@ async fn serve(
             okno_postal::Geography::embedded(),
         ));
     }
+    if !config.post_offices_file.is_empty() {
+        state = state
+            .with_post_offices_file(&config.post_offices_file)
+            .map_err(|error| {
+                anyhow::anyhow!("post_offices_file (OKNO_POST_OFFICES_FILE): {error}")
+            })?;
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

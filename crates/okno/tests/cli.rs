@@ -1,6 +1,7 @@
 //! The `okno` binary end to end, over real sockets: the server killed with SIGKILL mid-load
 //! loses no acknowledged order; the demo serves its data; the import reports bad rows and keeps
-//! the good ones. Runs on SQLite and, when configured, PostgreSQL.
+//! the good ones; a bad post office file stops `serve` naming row and field. Runs on SQLite and,
+//! when configured, PostgreSQL.
 
 // Test helpers outside #[test] functions may unwrap: a failure there is a test failure.
 #![allow(clippy::unwrap_used)]
@@ -398,4 +399,35 @@ fn import_keeps_good_rows_and_reports_bad_ones_by_line_and_column() {
             .unwrap()
             .contains("tenant \"nobody\" not found")
     );
+}
+
+#[test]
+fn serve_refuses_a_bad_post_offices_file_naming_row_and_field() {
+    let database = TestDatabase::sqlite();
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("offices.csv");
+    std::fs::write(
+        &file,
+        "index,type,name,place,address,lat,lon,max_weight_grams\n\
+         656049,post_office,Барнаул 49,Барнаул,Барнаул,53.35,83.76,20000\n\
+         656050,kiosk,Барнаул 50,Барнаул,Барнаул,53.35,183.76,20000\n",
+    )
+    .unwrap();
+    let output = Command::new(OKNO)
+        .args([
+            "--database-url",
+            database.url(),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env_remove("OKNO_CONFIG")
+        .env("OKNO_POST_OFFICES_FILE", &file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("post_offices_file"), "{stderr}");
+    assert!(stderr.contains("row 2, type"), "{stderr}");
+    assert!(stderr.contains("row 2, lon"), "{stderr}");
 }

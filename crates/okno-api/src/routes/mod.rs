@@ -4,6 +4,7 @@
 pub(crate) mod admin;
 pub(crate) mod clean;
 pub(crate) mod labels;
+pub(crate) mod offices;
 pub(crate) mod orders;
 pub(crate) mod participants;
 pub(crate) mod soap;
