@@ -170,6 +170,39 @@ async fn nearest_offices_with_filters(app: TestApp) {
     let own = get(&app, "/v1/post-offices?address=656049&limit=1").await;
     assert_eq!(offices(&own)[0]["index"], "656049");
     assert_eq!(offices(&own)[0]["distance_m"], 0);
+
+    // A free-form address goes through the normaliser: its postcode is the point.
+    let full = "656049 Алтайский край, Барнаул, пр-т Ленина д.61А";
+    let by_text = get(
+        &app,
+        &format!("/v1/post-offices?address={}&limit=1", percent(full)),
+    )
+    .await;
+    assert_eq!(by_text.status, 200, "{:#}", by_text.body);
+    assert_eq!(by_text.body["origin"]["located"]["matched"], "address");
+    assert_eq!(offices(&by_text)[0]["index"], "656049");
+    // Without a postcode, the settlement is.
+    let no_index = "Саратов, ул. Московская, 12";
+    let by_place = get(
+        &app,
+        &format!("/v1/post-offices?address={}&limit=1", percent(no_index)),
+    )
+    .await;
+    assert_eq!(by_place.status, 200, "{:#}", by_place.body);
+    assert!(
+        offices(&by_place)[0]["index"]
+            .as_str()
+            .unwrap()
+            .starts_with("410")
+    );
+    // Gibberish is refused, naming the parameter.
+    let nonsense = get(
+        &app,
+        &format!("/v1/post-offices?address={}", percent("абв где 5")),
+    )
+    .await;
+    assert_eq!(nonsense.status, 400, "{:#}", nonsense.body);
+    assert_eq!(nonsense.body["errors"][0]["pointer"], "address");
 }
 
 fn percent(text: &str) -> String {

@@ -226,13 +226,46 @@ fn found_view(found: Found<'_>) -> FoundOffice {
     }
 }
 
+/// A postcode or a city name directly; otherwise the text is read as a free-form address by
+/// the normaliser, and its postcode (given or inferred) or settlement is the point searched
+/// around. An address the normaliser cannot place (gibberish, foreign, ambiguous) is refused.
 fn locate(directory: &Directory, name: &str, text: &str) -> Result<Located, Problem> {
-    directory
-        .locate(text, Geography::embedded())
+    let geography = Geography::embedded();
+    if let Some(located) = directory.locate(text, geography) {
+        return Ok(located);
+    }
+    let clean = okno_postal::clean::normalize_address(text);
+    let placed = !matches!(
+        clean.quality_code,
+        okno_postal::clean::AddressQuality::Undef01
+            | okno_postal::clean::AddressQuality::Undef06
+            | okno_postal::clean::AddressQuality::Undef07
+    );
+    let by_index = || {
+        clean
+            .index
+            .as_deref()
+            .and_then(|index| directory.locate(index, geography))
+    };
+    let by_place = || {
+        let place = clean.place.as_deref()?;
+        let bare = place.split_once(' ').map_or(place, |(_, name)| name);
+        directory.locate(bare, geography)
+    };
+    placed
+        .then(|| by_index().or_else(by_place))
+        .flatten()
+        .map(|located| Located {
+            matched: "address",
+            ..located
+        })
         .ok_or_else(|| {
             Problem::bad_parameter(
                 name,
-                format!("{text:?} is neither a known six-digit postcode nor a city name"),
+                format!(
+                    "{text:?} could not be placed: give a six-digit postcode, a city, or an address with its settlement ({})",
+                    clean.notes.join("; ")
+                ),
             )
         })
 }

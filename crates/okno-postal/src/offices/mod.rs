@@ -385,7 +385,7 @@ pub struct Located {
     pub lat: f64,
     /// Longitude.
     pub lon: f64,
-    /// What the text was taken as: `postcode` or `city`.
+    /// What the text was taken as: `postcode`, `city`, or `address` (read by the normaliser).
     pub matched: &'static str,
     /// The postcode or city name that matched.
     pub name: String,
