@@ -121,12 +121,7 @@ impl Geography {
             .headers()
             .map_err(|e| GeoDataError(e.to_string()))?
             .clone();
-        let column = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h == name)
-                .ok_or_else(|| GeoDataError(format!("regions: no column {name}")))
-        };
+        let column = |name: &str| column_of(&headers, "regions", name);
         let (iso, name, capital, lat, lon) = (
             column("iso_code")?,
             column("name_with_type")?,
@@ -201,12 +196,7 @@ impl Geography {
             .headers()
             .map_err(|e| GeoDataError(e.to_string()))?
             .clone();
-        let column = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h == name)
-                .ok_or_else(|| GeoDataError(format!("cities: no column {name}")))
-        };
+        let column = |name: &str| column_of(&headers, "cities", name);
         let columns = [
             column("name")?,
             column("type")?,
@@ -299,6 +289,14 @@ impl Geography {
             b.capital_lon,
         ))
     }
+}
+
+/// The position of a named column, or an error naming the file and the column.
+fn column_of(headers: &csv::StringRecord, file: &str, name: &str) -> Result<usize, GeoDataError> {
+    headers
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| GeoDataError(format!("{file}: no column {name}")))
 }
 
 /// Great-circle distance on a sphere of the Earth's mean radius, in kilometres.

@@ -257,38 +257,25 @@ pub(crate) async fn rtm34(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let unreadable = |reason: &str| {
+        fault(
+            version_from_headers(&headers),
+            Culprit::Sender,
+            "OperationHistoryFaultReason",
+            reason,
+        )
+    };
     let body = match body {
         Ok(body) => body,
-        Err(rejection) => {
-            return fault(
-                version_from_headers(&headers),
-                Culprit::Sender,
-                "OperationHistoryFaultReason",
-                &too_large(&state, &rejection),
-            );
-        }
+        Err(rejection) => return unreadable(&too_large(&state, &rejection)),
     };
     let document = match read_xml(&body) {
         Ok(document) => document,
-        Err(reason) => {
-            return fault(
-                version_from_headers(&headers),
-                Culprit::Sender,
-                "OperationHistoryFaultReason",
-                &reason,
-            );
-        }
+        Err(reason) => return unreadable(&reason),
     };
     let request = match parse_envelope(&document) {
         Ok(request) => request,
-        Err(reason) => {
-            return fault(
-                version_from_headers(&headers),
-                Culprit::Sender,
-                "OperationHistoryFaultReason",
-                &reason,
-            );
-        }
+        Err(reason) => return unreadable(&reason),
     };
     let version = request.version;
     let operation = request.operation;
