@@ -14,7 +14,7 @@ use okno_model::{
     FieldError, TenantId, TrackingEvent, TrackingOperation, TrackingStatus, normalize_track_number,
     parse_tracking_operations,
 };
-use okno_postal::tracking::{is_final_operation, status_of};
+use okno_postal::tracking::status_of;
 use okno_store::{HISTORY_NUMBERS_MAX, StoreError, TrackingTicket};
 use serde::Serialize;
 use serde_json::Value;
@@ -86,7 +86,7 @@ pub fn event_of(
 ) -> TrackingEvent {
     let status = status_of(operation.operation_type, operation.operation_attr);
     TrackingEvent {
-        is_final: is_final_operation(operation.operation_type, operation.operation_attr),
+        is_final: status.is_final(),
         status,
         source: source.to_owned(),
         received_at,

@@ -2,25 +2,14 @@
 //! Run with `cargo bench -p okno-postal --bench postal`; figures go to stdout.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use okno_model::{MailCategory, MailType};
 use okno_postal::label::{LabelData, LabelSize, pdf, zpl};
 use okno_postal::{Geography, Tariff, TariffRequest};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-
-fn rate(name: &str, minimum: Duration, mut work: impl FnMut(u64)) {
-    let started = Instant::now();
-    let mut done = 0u64;
-    while started.elapsed() < minimum {
-        work(done);
-        done += 1;
-    }
-    let per_second = done as f64 / started.elapsed().as_secs_f64();
-    println!(
-        "{name:<44} {per_second:>12.0} /s  ({done} in {:.2?})",
-        started.elapsed()
-    );
-}
+use support::rate;
 
 fn main() {
     let tariff = Tariff::default_tariff().unwrap();

@@ -498,38 +498,47 @@ fn batch_error(element: &str, code: u16, name: &str) -> Response {
     )
 }
 
+/// Error 2 of the batch service (the request does not follow the protocol), with the reason.
+fn format_error(element: &str, reason: &str) -> Response {
+    batch_error(
+        element,
+        2,
+        &format!(
+            "Формат данных запроса не соответствует установленному настоящим протоколом: {reason}"
+        ),
+    )
+}
+
+/// Error 16 of the batch service (an internal fault; the cause goes to the log).
+fn internal_error(element: &str) -> Response {
+    batch_error(element, 16, "Внутренняя ошибка работы Сервиса отслеживания")
+}
+
 /// `POST /fc`: batch access, `getTicket` and `getResponseByTicket`.
 pub(crate) async fn fc(
     State(state): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    const FORMAT: &str =
-        "Формат данных запроса не соответствует установленному настоящим протоколом";
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
-            let reason = too_large(&state, &rejection);
-            return batch_error("ticketResponse", 2, &format!("{FORMAT}: {reason}"));
+            return format_error("ticketResponse", &too_large(&state, &rejection));
         }
     };
     let document = match read_xml(&body) {
         Ok(document) => document,
-        Err(reason) => return batch_error("ticketResponse", 2, &format!("{FORMAT}: {reason}")),
+        Err(reason) => return format_error("ticketResponse", &reason),
     };
     let request = match parse_envelope(&document) {
         Ok(request) => request,
-        Err(reason) => return batch_error("ticketResponse", 2, &format!("{FORMAT}: {reason}")),
+        Err(reason) => return format_error("ticketResponse", &reason),
     };
     let operation = request.operation;
     let (response, is_ticket) = match operation.tag_name().name() {
         "ticketRequest" => ("ticketResponse", true),
         "answerByTicketRequest" => ("answerByTicketResponse", false),
         other => {
-            return batch_error(
-                "ticketResponse",
-                2,
-                &format!("{FORMAT}: unknown operation {other}"),
-            );
+            return format_error("ticketResponse", &format!("unknown operation {other}"));
         }
     };
     let login = text_of(operation, "login").unwrap_or_default();
@@ -570,11 +579,7 @@ async fn get_ticket(
         .map(|n| n.attribute("Barcode").unwrap_or("").trim().to_owned())
         .collect();
     if barcodes.is_empty() {
-        return batch_error(
-            "ticketResponse",
-            2,
-            "Формат данных запроса не соответствует установленному настоящим протоколом: no Item",
-        );
+        return format_error("ticketResponse", "no Item");
     }
     if barcodes.len() > TICKET_BARCODES_MAX {
         return batch_error(
@@ -608,11 +613,7 @@ async fn get_ticket(
         ),
         Err(error) => {
             tracing::error!(%error, "creating a tracking ticket");
-            batch_error(
-                "ticketResponse",
-                16,
-                "Внутренняя ошибка работы Сервиса отслеживания",
-            )
+            internal_error("ticketResponse")
         }
     }
 }
@@ -624,37 +625,24 @@ async fn answer_by_ticket(
 ) -> Response {
     const RESPONSE: &str = "answerByTicketResponse";
     let Some(id) = text_of(operation, "ticket").filter(|t| !t.is_empty()) else {
-        return batch_error(
-            RESPONSE,
-            2,
-            "Формат данных запроса не соответствует установленному настоящим протоколом: no ticket",
-        );
+        return format_error(RESPONSE, "no ticket");
     };
     let ticket = match state.oms.tracking_ticket(tenant_id, &id).await {
         Ok(Some(ticket)) => ticket,
         Ok(None) => {
-            return batch_error(
-                RESPONSE,
-                2,
-                &format!(
-                    "Формат данных запроса не соответствует установленному настоящим протоколом: unknown ticket {id}"
-                ),
-            );
+            return format_error(RESPONSE, &format!("unknown ticket {id}"));
         }
         Err(error) => {
             tracing::error!(%error, "reading a tracking ticket");
-            return batch_error(
-                RESPONSE,
-                16,
-                "Внутренняя ошибка работы Сервиса отслеживания",
-            );
+            return internal_error(RESPONSE);
         }
     };
-    let wellformed: Vec<String> = ticket
+    let normalized: Vec<Option<String>> = ticket
         .barcodes
         .iter()
-        .filter_map(|b| normalize_track_number(b))
+        .map(|b| normalize_track_number(b))
         .collect();
+    let wellformed: Vec<String> = normalized.iter().flatten().cloned().collect();
     let histories: HashMap<String, TrackingHistory> =
         match state.oms.tracking_history(&wellformed).await {
             Ok(histories) => histories
@@ -663,24 +651,16 @@ async fn answer_by_ticket(
                 .collect(),
             Err(error) => {
                 tracing::error!(%error, "tracking history for a ticket");
-                return batch_error(
-                    RESPONSE,
-                    16,
-                    "Внутренняя ошибка работы Сервиса отслеживания",
-                );
+                return internal_error(RESPONSE);
             }
         };
     let Some(moscow) = FixedOffset::east_opt(3 * 3600) else {
-        return batch_error(
-            RESPONSE,
-            16,
-            "Внутренняя ошибка работы Сервиса отслеживания",
-        );
+        return internal_error(RESPONSE);
     };
     let mut items = String::new();
-    for barcode in &ticket.barcodes {
+    for (barcode, normalized) in ticket.barcodes.iter().zip(&normalized) {
         let _ = write!(items, "<ns3:Item Barcode=\"{}\">", escape(barcode));
-        match normalize_track_number(barcode).and_then(|b| histories.get(&b)).filter(|h| h.found) {
+        match normalized.as_ref().and_then(|b| histories.get(b)).filter(|h| h.found) {
             Some(history) => {
                 for event in &history.events {
                     let op = &event.operation;
