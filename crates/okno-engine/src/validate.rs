@@ -1,7 +1,8 @@
 //! Structural checks on a parsed process and the wiring of scopes: start events, event
 //! subprocesses, boundary attachments, gateway fan-out, reachability for inclusive joins, and
-//! call-activity cycles between the processes of one file. Each check adds a [`Problem`] with
-//! the element id; none stops the others.
+//! call-activity cycles between the processes of one file; on the XML itself, id references,
+//! the `incoming`/`outgoing` lists of flow nodes and declared gateway directions. Each check
+//! adds a [`Problem`] with the element id; none stops the others.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -26,18 +27,8 @@ pub(crate) fn attach(
         ));
         return;
     };
-    let is_activity = matches!(
-        elements[activity as usize].kind,
-        ElementKind::Task { .. }
-            | ElementKind::ScriptTask { .. }
-            | ElementKind::ReceiveTask(_)
-            | ElementKind::CallActivity { .. }
-            | ElementKind::SubProcess {
-                triggered_by_event: false
-            }
-    );
     let same_scope = elements[activity as usize].parent == elements[boundary as usize].parent;
-    if !is_activity || !same_scope {
+    if !is_activity(&elements[activity as usize].kind) || !same_scope {
         problems.push(problem(
             Some(&boundary_id),
             format!("attachedToRef `{activity_id}` is not an activity of the same scope"),
@@ -48,6 +39,20 @@ pub(crate) fn attach(
         *attached_to = activity;
     }
     elements[activity as usize].boundaries.push(boundary);
+}
+
+/// Tasks, call activities and embedded subprocesses (not event subprocesses).
+fn is_activity(kind: &ElementKind) -> bool {
+    matches!(
+        kind,
+        ElementKind::Task { .. }
+            | ElementKind::ScriptTask { .. }
+            | ElementKind::ReceiveTask(_)
+            | ElementKind::CallActivity { .. }
+            | ElementKind::SubProcess {
+                triggered_by_event: false
+            }
+    )
 }
 
 /// Wires scopes, checks the structure and builds the definition.
@@ -171,6 +176,31 @@ fn check_element(
                 "a boundary event has no incoming sequence flow",
             ));
         }
+        ElementKind::BoundaryEvent {
+            trigger: Trigger::Error(_),
+            interrupting: false,
+            ..
+        } => {
+            problems.push(problem(
+                id,
+                "an error boundary event always interrupts (cancelActivity must not be false)",
+            ));
+        }
+        ElementKind::StartEvent {
+            trigger: Trigger::Error(_),
+            interrupting: false,
+        } => {
+            problems.push(problem(
+                id,
+                "an error start event always interrupts (isInterrupting must not be false)",
+            ));
+        }
+        ElementKind::BoundaryEvent { .. } if !has_outgoing => {
+            problems.push(problem(
+                id,
+                "a boundary event needs an outgoing sequence flow",
+            ));
+        }
         ElementKind::SubProcess {
             triggered_by_event: true,
         } if has_incoming || has_outgoing => {
@@ -210,6 +240,15 @@ fn check_element(
     {
         problems.push(problem(id, "the default flow must not have a condition"));
     }
+    if is_activity(&element.kind)
+        && let [only] = element.outgoing.as_slice()
+        && flows[*only as usize].condition.is_some()
+    {
+        problems.push(problem(
+            Some(&flows[*only as usize].id),
+            "a conditional sequence flow must not be the only flow out of an activity",
+        ));
+    }
     if let ElementKind::ParallelGateway = element.kind {
         return;
     }
@@ -243,6 +282,12 @@ fn check_event_gateway(
         ));
     }
     for flow in &element.outgoing {
+        if flows[*flow as usize].condition.is_some() {
+            problems.push(problem(
+                Some(&flows[*flow as usize].id),
+                "a flow out of an event-based gateway must not have a condition",
+            ));
+        }
         let target = &elements[flows[*flow as usize].target as usize];
         let waits = matches!(
             target.kind,
@@ -370,6 +415,30 @@ const FLOW_NODE_NAMES: [&str; 27] = [
     "participant",
 ];
 
+/// Event definition element names, for `eventDefinitionRef`.
+const EVENT_DEFINITION_NAMES: [&str; 10] = [
+    "messageEventDefinition",
+    "timerEventDefinition",
+    "errorEventDefinition",
+    "escalationEventDefinition",
+    "signalEventDefinition",
+    "conditionalEventDefinition",
+    "compensateEventDefinition",
+    "cancelEventDefinition",
+    "linkEventDefinition",
+    "terminateEventDefinition",
+];
+
+/// Elements that hold data (BPMN `ItemAwareElement`), for the ends of data associations.
+const ITEM_AWARE_NAMES: [&str; 6] = [
+    "dataObject",
+    "dataObjectReference",
+    "dataStoreReference",
+    "dataInput",
+    "dataOutput",
+    "property",
+];
+
 /// What an id reference must name: (attribute or element name, allowed element names).
 fn reference_targets(reference: &str) -> Option<&'static [&'static str]> {
     Some(match reference {
@@ -384,6 +453,9 @@ fn reference_targets(reference: &str) -> Option<&'static [&'static str]> {
         "itemRef" | "itemSubjectRef" => &["itemDefinition"],
         "dataStoreRef" => &["dataStore"],
         "dataObjectRef" => &["dataObject"],
+        "dataInputRefs" => &["dataInput"],
+        "dataOutputRefs" => &["dataOutput"],
+        "eventDefinitionRef" => &EVENT_DEFINITION_NAMES,
         "flowNodeRef" => &FLOW_NODE_NAMES,
         _ => return None,
     })
@@ -442,13 +514,126 @@ pub(crate) fn references(root: Node<'_, '_>, problems: &mut Vec<Problem>) {
                 }
             }
         }
-        let parent_owner = node
-            .parent_element()
-            .and_then(|parent| parent.attribute("id"));
+        let parent = node.parent_element();
+        let parent_owner = parent.and_then(|parent| parent.attribute("id"));
+        let in_data_association = parent.is_some_and(|parent| {
+            matches!(
+                parent.tag_name().name(),
+                "dataInputAssociation" | "dataOutputAssociation"
+            )
+        });
+        if in_data_association
+            && matches!(name, "sourceRef" | "targetRef")
+            && let Some(text) = node.text().map(str::trim).filter(|text| !text.is_empty())
+        {
+            check(parent_owner, name, text, &ITEM_AWARE_NAMES);
+        }
         if let Some(allowed) = reference_targets(name)
             && let Some(text) = node.text().map(str::trim).filter(|text| !text.is_empty())
         {
             check(parent_owner, name, text, allowed);
         }
+    }
+}
+
+/// The local part of an id reference (`tns:Flow_1` → `Flow_1`).
+fn local_reference(reference: &str) -> &str {
+    reference.rsplit(':').next().unwrap_or(reference).trim()
+}
+
+fn bpmn_elements<'a, 'input>(root: Node<'a, 'input>) -> impl Iterator<Item = Node<'a, 'input>> {
+    root.descendants()
+        .filter(|node| node.is_element() && is_bpmn_namespace(node.tag_name().namespace()))
+}
+
+/// Checks the `incoming` and `outgoing` lists of flow nodes against the sequence flows: each
+/// entry must name a sequence flow that ends (incoming) or starts (outgoing) at that node.
+/// okno wires elements from the flows' `sourceRef`/`targetRef` alone, so a list that names
+/// something else means a broken file, not a different process.
+pub(crate) fn flow_lists(root: Node<'_, '_>, problems: &mut Vec<Problem>) {
+    let mut flows: HashMap<&str, (&str, &str)> = HashMap::new();
+    for node in bpmn_elements(root).filter(|node| node.tag_name().name() == "sequenceFlow") {
+        if let Some(id) = node.attribute("id") {
+            let source = local_reference(node.attribute("sourceRef").unwrap_or_default());
+            let target = local_reference(node.attribute("targetRef").unwrap_or_default());
+            flows.insert(id, (source, target));
+        }
+    }
+    for node in bpmn_elements(root) {
+        let list = node.tag_name().name();
+        let is_incoming = list == "incoming";
+        if !is_incoming && list != "outgoing" {
+            continue;
+        }
+        let Some(owner) = node.parent_element() else {
+            continue;
+        };
+        let owner_name = owner.tag_name().name();
+        let owner_is_flow_node =
+            owner_name != "participant" && FLOW_NODE_NAMES.contains(&owner_name);
+        let reference = node.text().map(local_reference).unwrap_or_default();
+        if !owner_is_flow_node || reference.is_empty() {
+            continue;
+        }
+        let owner_id = owner.attribute("id");
+        match flows.get(reference) {
+            None => problems.push(problem(
+                owner_id,
+                format!("{list} `{reference}` names no sequence flow"),
+            )),
+            Some(&(source, target)) => {
+                let (end, verb) = if is_incoming {
+                    (target, "end")
+                } else {
+                    (source, "start")
+                };
+                if Some(end) != owner_id {
+                    problems.push(problem(
+                        owner_id,
+                        format!(
+                            "{list} `{reference}` is a sequence flow that does not {verb} here"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Checks a declared `gatewayDirection` against the sequence flows (BPMN 2.0, gateway
+/// attributes): a converging gateway has at most one outgoing flow, a diverging one at most one
+/// incoming flow, a mixed one several of each. `Unspecified` (the default) allows anything.
+pub(crate) fn gateway_directions(root: Node<'_, '_>, problems: &mut Vec<Problem>) {
+    let mut incoming: HashMap<&str, usize> = HashMap::new();
+    let mut outgoing: HashMap<&str, usize> = HashMap::new();
+    for node in bpmn_elements(root).filter(|node| node.tag_name().name() == "sequenceFlow") {
+        if let Some(source) = node.attribute("sourceRef") {
+            *outgoing.entry(local_reference(source)).or_default() += 1;
+        }
+        if let Some(target) = node.attribute("targetRef") {
+            *incoming.entry(local_reference(target)).or_default() += 1;
+        }
+    }
+    for node in bpmn_elements(root) {
+        let (Some(id), Some(direction)) =
+            (node.attribute("id"), node.attribute("gatewayDirection"))
+        else {
+            continue;
+        };
+        let n_incoming = incoming.get(id).copied().unwrap_or(0);
+        let n_outgoing = outgoing.get(id).copied().unwrap_or(0);
+        let reason = match direction {
+            "Converging" if n_outgoing > 1 => {
+                "a converging gateway has at most one outgoing sequence flow"
+            }
+            "Diverging" if n_incoming > 1 => {
+                "a diverging gateway has at most one incoming sequence flow"
+            }
+            "Mixed" if n_incoming < 2 || n_outgoing < 2 => {
+                "a mixed gateway has several incoming and several outgoing sequence flows"
+            }
+            _ => continue,
+        };
+        problems.push(problem(Some(id), reason));
     }
 }

@@ -672,3 +672,141 @@ fn bad_input_is_rejected_with_ids_and_reasons() {
         "{problems:?}"
     );
 }
+
+/// Every problem and unsupported element of a rejected model, as `id: reason` and
+/// `unsupported kind: id` lines; empty when the model deploys.
+fn findings(process: &str) -> Vec<String> {
+    match okno_engine::deploy(&model(process), &BuiltinExpressions) {
+        Ok(_) => Vec::new(),
+        Err(DeployError::Rejected {
+            unsupported,
+            problems,
+        }) => unsupported
+            .iter()
+            .map(|item| format!("unsupported {}: {}", item.kind, item.element_id))
+            .chain(problems.iter().map(ToString::to_string))
+            .collect(),
+        Err(other) => vec![other.to_string()],
+    }
+}
+
+/// The structural rules of BPMN 2.0 that the betsy must-reject models (bpmn_constraints, named
+/// in each case) break: each model is rejected with the element id and the reason.
+#[test]
+fn bpmn_structure_rules_reject_with_the_element_id() {
+    let cases = [
+        // EXT023: incoming/outgoing lists must name the flows that end/start at the node.
+        (
+            r#"<bpmn:startEvent id="s"><bpmn:outgoing>f</bpmn:outgoing></bpmn:startEvent>
+<bpmn:endEvent id="e"><bpmn:incoming>nothing</bpmn:incoming></bpmn:endEvent>
+<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/>"#,
+            "e: incoming `nothing` names no sequence flow",
+        ),
+        (
+            r#"<bpmn:startEvent id="s"><bpmn:outgoing>f</bpmn:outgoing></bpmn:startEvent>
+<bpmn:endEvent id="e"><bpmn:outgoing>f</bpmn:outgoing></bpmn:endEvent>
+<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/>"#,
+            "e: outgoing `f` is a sequence flow that does not start here",
+        ),
+        // EXT017–EXT019: a declared gatewayDirection must match the flows.
+        (
+            r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="g"/>
+<bpmn:parallelGateway id="g" gatewayDirection="Converging"/>
+<bpmn:sequenceFlow id="a" sourceRef="g" targetRef="e1"/><bpmn:endEvent id="e1"/>
+<bpmn:sequenceFlow id="b" sourceRef="g" targetRef="e2"/><bpmn:endEvent id="e2"/>"#,
+            "g: a converging gateway has at most one outgoing sequence flow",
+        ),
+        (
+            r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="g"/>
+<bpmn:parallelGateway id="g" gatewayDirection="Mixed"/>
+<bpmn:sequenceFlow id="a" sourceRef="g" targetRef="e"/><bpmn:endEvent id="e"/>"#,
+            "g: a mixed gateway has several incoming and several outgoing sequence flows",
+        ),
+        // EXT025: a conditional flow must not be the only way out of an activity.
+        (
+            r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t"/>
+<bpmn:task id="t"/><bpmn:sequenceFlow id="c" sourceRef="t" targetRef="e"><bpmn:conditionExpression>= true</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:endEvent id="e"/>"#,
+            "c: a conditional sequence flow must not be the only flow out of an activity",
+        ),
+        // EXT113: a boundary event leads somewhere.
+        (
+            r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t"/>
+<bpmn:task id="t"/><bpmn:sequenceFlow id="g" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>
+<bpmn:boundaryEvent id="b" attachedToRef="t"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1S</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"#,
+            "b: a boundary event needs an outgoing sequence flow",
+        ),
+        // EXT110, EXT147: error boundary events interrupt.
+        (
+            r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t"/>
+<bpmn:task id="t"/><bpmn:sequenceFlow id="g" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>
+<bpmn:boundaryEvent id="b" attachedToRef="t" cancelActivity="false"><bpmn:errorEventDefinition errorRef="e_fail"/></bpmn:boundaryEvent>
+<bpmn:sequenceFlow id="h" sourceRef="b" targetRef="e"/>"#,
+            "b: an error boundary event always interrupts",
+        ),
+        // EXT059: error start events of event subprocesses interrupt.
+        (
+            r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/><bpmn:endEvent id="e"/>
+<bpmn:subProcess id="sub" triggeredByEvent="true">
+  <bpmn:startEvent id="es" isInterrupting="false"><bpmn:errorEventDefinition errorRef="e_fail"/></bpmn:startEvent>
+  <bpmn:sequenceFlow id="ef" sourceRef="es" targetRef="ee"/><bpmn:endEvent id="ee"/>
+</bpmn:subProcess>"#,
+            "es: an error start event always interrupts",
+        ),
+        // EXT137: flows out of an event-based gateway carry no condition.
+        (
+            r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="g"/>
+<bpmn:eventBasedGateway id="g"/>
+<bpmn:sequenceFlow id="a" sourceRef="g" targetRef="t1"><bpmn:conditionExpression>= true</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:intermediateCatchEvent id="t1"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1S</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+<bpmn:sequenceFlow id="b" sourceRef="g" targetRef="t2"/>
+<bpmn:intermediateCatchEvent id="t2"><bpmn:timerEventDefinition><bpmn:timeDuration>PT2S</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+<bpmn:sequenceFlow id="c" sourceRef="t1" targetRef="e"/><bpmn:sequenceFlow id="d" sourceRef="t2" targetRef="e"/><bpmn:endEvent id="e"/>"#,
+            "a: a flow out of an event-based gateway must not have a condition",
+        ),
+        // EXT142: an instantiating event-based gateway is not executed, so it is rejected.
+        (
+            r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="g"/>
+<bpmn:eventBasedGateway id="g" instantiate="true"/>"#,
+            "unsupported eventBasedGateway(instantiate): g",
+        ),
+        // REF: references name an element of the right kind.
+        (
+            r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="x"/>
+<bpmn:intermediateThrowEvent id="x"><bpmn:eventDefinitionRef>f</bpmn:eventDefinitionRef></bpmn:intermediateThrowEvent>
+<bpmn:sequenceFlow id="g" sourceRef="x" targetRef="e"/><bpmn:endEvent id="e"/>"#,
+            "x: eventDefinitionRef `f` names a sequenceFlow",
+        ),
+        (
+            r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t"/>
+<bpmn:task id="t"><bpmn:ioSpecification><bpmn:dataInput id="in"/><bpmn:inputSet><bpmn:dataInputRefs>s</bpmn:dataInputRefs></bpmn:inputSet><bpmn:outputSet/></bpmn:ioSpecification>
+  <bpmn:dataInputAssociation id="da"><bpmn:sourceRef>e</bpmn:sourceRef><bpmn:targetRef>in</bpmn:targetRef></bpmn:dataInputAssociation></bpmn:task>
+<bpmn:sequenceFlow id="g" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>"#,
+            "da: sourceRef `e` names a endEvent",
+        ),
+    ];
+    for (body, expected) in cases {
+        let found = findings(&format!(r#"<bpmn:process id="p">{body}</bpmn:process>"#));
+        assert!(
+            found.iter().any(|line| line.starts_with(expected)),
+            "expected `{expected}` in {found:?}"
+        );
+    }
+}
+
+/// The same rules accept what modelling tools write: complete incoming/outgoing lists,
+/// declared gateway directions that match, a conditional flow beside a default.
+#[test]
+fn bpmn_structure_rules_accept_consistent_models() {
+    let consistent = r#"<bpmn:process id="p">
+<bpmn:startEvent id="s"><bpmn:outgoing>f</bpmn:outgoing></bpmn:startEvent>
+<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t"/>
+<bpmn:task id="t" default="d"><bpmn:incoming>f</bpmn:incoming><bpmn:outgoing>c</bpmn:outgoing><bpmn:outgoing>d</bpmn:outgoing></bpmn:task>
+<bpmn:sequenceFlow id="c" sourceRef="t" targetRef="g"><bpmn:conditionExpression>= true</bpmn:conditionExpression></bpmn:sequenceFlow>
+<bpmn:sequenceFlow id="d" sourceRef="t" targetRef="g"/>
+<bpmn:exclusiveGateway id="g" gatewayDirection="Converging"><bpmn:incoming>c</bpmn:incoming><bpmn:incoming>d</bpmn:incoming><bpmn:outgoing>h</bpmn:outgoing></bpmn:exclusiveGateway>
+<bpmn:sequenceFlow id="h" sourceRef="g" targetRef="e"/>
+<bpmn:endEvent id="e"><bpmn:incoming>h</bpmn:incoming></bpmn:endEvent>
+</bpmn:process>"#;
+    assert_eq!(findings(consistent), Vec::<String>::new());
+}

@@ -89,6 +89,10 @@ pub(super) fn read_kind<'a, 'input>(
         "exclusiveGateway" => ElementKind::ExclusiveGateway,
         "parallelGateway" => ElementKind::ParallelGateway,
         "inclusiveGateway" => ElementKind::InclusiveGateway,
+        "eventBasedGateway" if node.attribute("instantiate") == Some("true") => {
+            context.unsupported("eventBasedGateway(instantiate)", id);
+            return None;
+        }
         "eventBasedGateway" => ElementKind::EventBasedGateway,
         "subProcess" => ElementKind::SubProcess {
             triggered_by_event: node.attribute("triggeredByEvent") == Some("true"),
