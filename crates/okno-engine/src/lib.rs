@@ -21,7 +21,7 @@
 //! | tasks | service, send, user, business-rule (job), script (FEEL via the trait, or a job), receive, manual, plain |
 //! | gateways | exclusive (default flow), parallel, inclusive (fork and join), event-based |
 //! | scopes | embedded subprocess, event subprocess, call activity, multi-instance (parallel and sequential) |
-//! | rejected | complex gateway, ad-hoc subprocess, transaction, compensation, cancel, conditional events, standard loops, DMN (`zeebe:calledDecision`), timer cycles on catch events, start/completion quantities above 1, multiple event definitions, instantiating receive tasks and event-based gateways |
+//! | rejected | complex gateway, ad-hoc subprocess, transaction, compensation, cancel, conditional events, standard loops, DMN (`zeebe:calledDecision`), timer cycles on catch events, start/completion quantities above 1, multiple event definitions, instantiating receive tasks and event-based gateways, multi-instance behaviours other than `All` and `complexBehaviorDefinition` |
 
 pub mod engine;
 pub mod error;

@@ -770,6 +770,14 @@ fn bpmn_structure_rules_reject_with_the_element_id() {
 <bpmn:eventBasedGateway id="g" instantiate="true"/>"#,
             "unsupported eventBasedGateway(instantiate): g",
         ),
+        // EXT072: complex behaviour definitions are not executed, so they are rejected.
+        (
+            r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t"/>
+<bpmn:task id="t"><bpmn:multiInstanceLoopCharacteristics behavior="All"><bpmn:loopCardinality>= 3</bpmn:loopCardinality>
+  <bpmn:complexBehaviorDefinition id="cb"><bpmn:condition>= true</bpmn:condition></bpmn:complexBehaviorDefinition></bpmn:multiInstanceLoopCharacteristics></bpmn:task>
+<bpmn:sequenceFlow id="g" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>"#,
+            "unsupported multiInstanceLoopCharacteristics(complexBehaviorDefinition): t",
+        ),
         // REF: references name an element of the right kind.
         (
             r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="x"/>

@@ -311,6 +311,14 @@ pub(super) fn read_multi_instance(
         );
         return None;
     }
+    if bpmn_child(characteristics, "complexBehaviorDefinition").is_some() {
+        // Only meaningful with behavior="Complex", which is rejected above; never ignored.
+        context.unsupported(
+            "multiInstanceLoopCharacteristics(complexBehaviorDefinition)",
+            id,
+        );
+        return None;
+    }
     let zeebe = zeebe_child(characteristics, "loopCharacteristics");
     let attribute = |name: &str| {
         zeebe
