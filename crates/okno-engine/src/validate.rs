@@ -1,7 +1,8 @@
 //! Structural checks on a parsed process and the wiring of scopes: start events, event
 //! subprocesses, boundary attachments, gateway fan-out, reachability for inclusive joins, and
 //! call-activity cycles between the processes of one file; on the XML itself, id references,
-//! the `incoming`/`outgoing` lists of flow nodes and declared gateway directions. Each check
+//! the `incoming`/`outgoing` lists of flow nodes, declared gateway directions and the ends of
+//! message flows. Each check
 //! adds a [`Problem`] with the element id; none stops the others.
 
 use std::collections::{BTreeSet, HashMap};
@@ -193,12 +194,6 @@ fn check_element(
             problems.push(problem(
                 id,
                 "an error start event always interrupts (isInterrupting must not be false)",
-            ));
-        }
-        ElementKind::BoundaryEvent { .. } if !has_outgoing => {
-            problems.push(problem(
-                id,
-                "a boundary event needs an outgoing sequence flow",
             ));
         }
         ElementKind::SubProcess {
@@ -635,5 +630,87 @@ pub(crate) fn gateway_directions(root: Node<'_, '_>, problems: &mut Vec<Problem>
             _ => continue,
         };
         problems.push(problem(Some(id), reason));
+    }
+}
+
+/// The pool a message flow end sits in: a participant's process (or the participant itself
+/// when it has none), or the process that contains a flow node.
+fn pool_of<'a>(node: Node<'a, '_>) -> Option<&'a str> {
+    if node.tag_name().name() == "participant" {
+        return node
+            .attribute("processRef")
+            .map(local_reference)
+            .or_else(|| node.attribute("id"));
+    }
+    node.ancestors()
+        .find(|ancestor| ancestor.tag_name().name() == "process")
+        .and_then(|process| process.attribute("id"))
+}
+
+/// Why a node cannot be this end of a message flow (BPMN 2.0, message flow connection rules):
+/// catch events only receive, throw events only send, gateways do neither, and an event with
+/// definitions must have a message one. `None` when it can.
+fn message_flow_end_problem(node: Node<'_, '_>, is_source: bool) -> Option<&'static str> {
+    let name = node.tag_name().name();
+    let is_catch = matches!(
+        name,
+        "startEvent" | "intermediateCatchEvent" | "boundaryEvent"
+    );
+    let is_throw = matches!(name, "endEvent" | "intermediateThrowEvent");
+    if name.ends_with("Gateway") {
+        return Some("a gateway neither sends nor receives messages");
+    }
+    if is_source && is_catch {
+        return Some("a catch event cannot send a message");
+    }
+    if !is_source && is_throw {
+        return Some("a throw event cannot receive a message");
+    }
+    let definitions: Vec<&str> = node
+        .children()
+        .filter(|child| child.is_element())
+        .map(|child| child.tag_name().name())
+        .filter(|child| child.ends_with("EventDefinition"))
+        .collect();
+    let has_other_trigger =
+        !definitions.is_empty() && !definitions.contains(&"messageEventDefinition");
+    if (is_catch || is_throw) && has_other_trigger {
+        return Some("an event without a message definition cannot send or receive a message");
+    }
+    None
+}
+
+/// Checks message flows: they connect two different pools, leave something that can send and
+/// reach something that can receive. Dangling references are reported by [`references`].
+pub(crate) fn message_flows(root: Node<'_, '_>, problems: &mut Vec<Problem>) {
+    let mut by_id: HashMap<&str, Node<'_, '_>> = HashMap::new();
+    for node in bpmn_elements(root) {
+        if let Some(id) = node.attribute("id") {
+            by_id.insert(id, node);
+        }
+    }
+    for flow in bpmn_elements(root).filter(|node| node.tag_name().name() == "messageFlow") {
+        let end = |attribute: &str| {
+            flow.attribute(attribute)
+                .and_then(|reference| by_id.get(local_reference(reference)).copied())
+        };
+        let (Some(source), Some(target)) = (end("sourceRef"), end("targetRef")) else {
+            continue;
+        };
+        let owner = flow.attribute("id");
+        let same_pool = pool_of(source).is_some() && pool_of(source) == pool_of(target);
+        if same_pool {
+            problems.push(problem(
+                owner,
+                "a message flow connects two different pools",
+            ));
+        }
+        for (node, is_source) in [(source, true), (target, false)] {
+            if let Some(reason) = message_flow_end_problem(node, is_source) {
+                let side = if is_source { "sourceRef" } else { "targetRef" };
+                let end_id = node.attribute("id").unwrap_or_default();
+                problems.push(problem(owner, format!("{side} `{end_id}`: {reason}")));
+            }
+        }
     }
 }

@@ -729,13 +729,6 @@ fn bpmn_structure_rules_reject_with_the_element_id() {
 <bpmn:endEvent id="e"/>"#,
             "c: a conditional sequence flow must not be the only flow out of an activity",
         ),
-        // EXT113: a boundary event leads somewhere.
-        (
-            r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t"/>
-<bpmn:task id="t"/><bpmn:sequenceFlow id="g" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/>
-<bpmn:boundaryEvent id="b" attachedToRef="t"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1S</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>"#,
-            "b: a boundary event needs an outgoing sequence flow",
-        ),
         // EXT110, EXT147: error boundary events interrupt.
         (
             r#"<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t"/>
@@ -800,6 +793,54 @@ fn bpmn_structure_rules_reject_with_the_element_id() {
             "expected `{expected}` in {found:?}"
         );
     }
+}
+
+/// Message flows (EXT031, EXT102, EXT108, EXT119): between two different pools, from
+/// something that can send to something that can receive.
+#[test]
+fn message_flows_connect_senders_and_receivers_of_different_pools() {
+    let with_flow = |source: &str, target: &str| {
+        format!(
+            r#"<bpmn:collaboration id="c">
+  <bpmn:participant id="shop" processRef="p"/><bpmn:participant id="bank"/>
+  <bpmn:messageFlow id="mf" sourceRef="{source}" targetRef="{target}"/>
+</bpmn:collaboration>
+<bpmn:process id="p"><bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t"/>
+<bpmn:sendTask id="t"/><bpmn:sequenceFlow id="g" sourceRef="t" targetRef="e"/><bpmn:endEvent id="e"/></bpmn:process>"#
+        )
+    };
+    let cases = [
+        (
+            "shop",
+            "e",
+            "mf: a message flow connects two different pools",
+        ),
+        (
+            "s",
+            "bank",
+            "mf: sourceRef `s`: a catch event cannot send a message",
+        ),
+        (
+            "bank",
+            "e",
+            "mf: targetRef `e`: a throw event cannot receive a message",
+        ),
+    ];
+    for (source, target, expected) in cases {
+        let xml = model(&with_flow(source, target));
+        let found = match okno_engine::deploy(&xml, &BuiltinExpressions) {
+            Err(DeployError::Rejected { problems, .. }) => {
+                problems.iter().map(ToString::to_string).collect()
+            }
+            other => vec![format!("{other:?}")],
+        };
+        assert!(
+            found.iter().any(|line| line.starts_with(expected)),
+            "expected `{expected}` in {found:?}"
+        );
+    }
+    let fine = model(&with_flow("t", "bank"));
+    assert!(okno_engine::deploy(&fine, &BuiltinExpressions).is_ok());
 }
 
 /// The same rules accept what modelling tools write: complete incoming/outgoing lists,

@@ -108,6 +108,7 @@ pub fn inspect(xml: &str, expressions: &dyn Expressions) -> Result<Inspection, D
     validate::references(root, &mut context.problems);
     validate::flow_lists(root, &mut context.problems);
     validate::gateway_directions(root, &mut context.problems);
+    validate::message_flows(root, &mut context.problems);
     let mut processes = Vec::new();
     for process in bpmn_children(root).filter(|node| node.tag_name().name() == "process") {
         if let Some(definition) = build_process(&mut context, process) {
