@@ -2,8 +2,7 @@
 //! subprocesses, boundary attachments, gateway fan-out, reachability for inclusive joins, and
 //! call-activity cycles between the processes of one file; on the XML itself, id references,
 //! the `incoming`/`outgoing` lists of flow nodes, declared gateway directions and the ends of
-//! message flows. Each check
-//! adds a [`Problem`] with the element id; none stops the others.
+//! message flows. Each check adds a [`Problem`] with the element id; none stops the others.
 
 use std::collections::{BTreeSet, HashMap};
 
