@@ -16,6 +16,7 @@ pub struct Expression {
     source: String,
     evaluator: Evaluator,
     iterations: Iterations,
+    names: Vec<String>,
 }
 
 impl fmt::Debug for Expression {
@@ -69,7 +70,15 @@ impl Expression {
             source: source.to_owned(),
             evaluator: dsntk_feel_evaluator::prepare(&ast),
             iterations,
+            names: names::identifiers(body).into_iter().collect(),
         })
+    }
+
+    /// The identifiers the source mentions outside strings (variables, and function names,
+    /// which a caller may ignore): what a caller holding variables elsewhere must put into the
+    /// context.
+    pub fn names(&self) -> &[String] {
+        &self.names
     }
 
     /// The source as given to [`Expression::compile`].

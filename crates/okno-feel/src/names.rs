@@ -88,7 +88,7 @@ pub(crate) fn parsing_scope(source: &str) -> FeelScope {
 
 /// Runs of letters, digits and `_` that start with a letter or `_`, outside string literals,
 /// minus keywords and `true`.
-fn identifiers(source: &str) -> BTreeSet<String> {
+pub(crate) fn identifiers(source: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let mut current = String::new();
     let mut in_string = false;

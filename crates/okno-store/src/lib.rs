@@ -22,13 +22,20 @@ use std::sync::Arc;
 
 mod codec;
 mod migrate;
+mod postgres_process;
 mod postgres_ranges;
 mod postgres_tracking;
+mod process;
 mod ranges;
+mod sqlite_process;
 mod sqlite_ranges;
 mod sqlite_tracking;
 mod tracking;
 
+pub use process::{
+    InboxRecord, InstanceRecord, JobRecord, MessageRecord, MessageWrite, ProcessStep, ProcessStore,
+    ProcessVersion, SubscriptionRecord, TimerRecord,
+};
 pub use ranges::{RangeKind, SerialBlock, TrackNumberRange};
 pub use tracking::{HISTORY_NUMBERS_MAX, TrackingTicket};
 pub mod postgres;
@@ -159,6 +166,10 @@ pub enum StoreError {
     /// The thing to change does not exist.
     #[error("{0} not found")]
     NotFound(String),
+    /// Another writer changed the row first (a process instance's revision, a timer, job,
+    /// inbox row or buffered message already consumed); re-read and decide again.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// A stored row could not be read back.
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
@@ -173,7 +184,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything okno persists. All order methods are scoped by tenant: an order of another tenant
 /// is indistinguishable from one that does not exist.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: ProcessStore + Send + Sync + std::fmt::Debug + 'static {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Checks that the database answers.

@@ -24,6 +24,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "tracking",
         sql: include_str!("../migrations/sqlite/0003_tracking.sql"),
     },
+    Migration {
+        version: 4,
+        name: "processes",
+        sql: include_str!("../migrations/sqlite/0004_processes.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -41,5 +46,10 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 3,
         name: "tracking",
         sql: include_str!("../migrations/postgres/0003_tracking.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "processes",
+        sql: include_str!("../migrations/postgres/0004_processes.sql"),
     },
 ];

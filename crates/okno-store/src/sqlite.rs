@@ -232,7 +232,7 @@ impl SqliteStore {
         &self.path
     }
 
-    async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    pub(crate) async fn write<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
@@ -251,7 +251,7 @@ impl SqliteStore {
             .map_err(|_| StoreError::Backend("the SQLite writer dropped a write".to_owned()))?
     }
 
-    async fn read<T, F>(&self, work: F) -> StoreResult<T>
+    pub(crate) async fn read<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,

@@ -1,0 +1,130 @@
+//! The background loop of a node: fires due timers, hands inbox commands to their instances
+//! (called processes to start, children's completions, cancellations), gives buffered
+//! messages to subscriptions that opened, and takes back jobs of local workers whose lock ran
+//! out. Every piece of work is a step that consumes its row, so two nodes running this loop
+//! over one PostgreSQL database never do the same work twice.
+
+use std::time::Duration;
+
+use okno_engine::engine::Command;
+use okno_store::InboxRecord;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::error::{ProcessError, ProcessResult};
+use crate::runtime::{Consumed, InboxCommand, Processes, Target, corrupt, new_record, now_ms};
+
+/// Timers fired, inbox rows handled and messages matched per round, at most.
+const ROUND_BATCH: u32 = 200;
+/// How often expired buffered messages are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
+
+impl Processes {
+    /// Starts the background loop on the current Tokio runtime; it runs until aborted.
+    pub fn spawn_background(&self) -> JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move { this.background().await })
+    }
+
+    async fn background(&self) {
+        let mut last_purge = Instant::now();
+        loop {
+            let woken = self.inner.wake.notified();
+            let done = match self.round().await {
+                Ok(done) => done,
+                Err(error) => {
+                    tracing::warn!(%error, "process background round failed");
+                    0
+                }
+            };
+            if last_purge.elapsed() > PURGE_EVERY {
+                last_purge = Instant::now();
+                if let Err(error) = self.inner.store.purge_process_messages(now_ms()).await {
+                    tracing::warn!(%error, "purging expired messages failed");
+                }
+            }
+            if done == 0 {
+                let _ = tokio::time::timeout(self.inner.settings.poll_interval, woken).await;
+            }
+        }
+    }
+
+    /// One round of background work; returns how many items it did. Public so that tests and
+    /// tools can drive a node without its loop.
+    pub async fn round(&self) -> ProcessResult<usize> {
+        let mut done = 0;
+        for timer in self.inner.store.due_timers(now_ms(), ROUND_BATCH).await? {
+            let command = Command::TriggerTimer {
+                timer: u64::try_from(timer.key).map_err(corrupt)?,
+            };
+            let consumed = Consumed {
+                fired_timer: Some(timer.key),
+                ..Consumed::default()
+            };
+            match self
+                .step(Target::Existing(None, timer.instance_id), command, consumed)
+                .await
+            {
+                Ok(_) => done += 1,
+                Err(ProcessError::Rejected(_) | ProcessError::UnknownInstance(_)) => {
+                    self.inner
+                        .store
+                        .discard_process_work(Some((timer.instance_id, timer.key)), None)
+                        .await?;
+                }
+                Err(ProcessError::Busy(_)) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        for row in self.inner.store.process_inbox(ROUND_BATCH).await? {
+            match self.handle_inbox(&row).await {
+                Ok(()) => done += 1,
+                Err(ProcessError::Rejected(_) | ProcessError::UnknownInstance(_)) => {
+                    self.inner
+                        .store
+                        .discard_process_work(None, Some(row.id))
+                        .await?;
+                }
+                Err(ProcessError::Busy(_)) => {}
+                Err(ProcessError::UnknownProcess(process)) => {
+                    tracing::warn!(%process, inbox = %row.id, "a call activity names a process that is not deployed");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        done += self.match_buffered().await?;
+        done += self.reclaim_local_jobs().await?;
+        Ok(done)
+    }
+
+    async fn handle_inbox(&self, row: &InboxRecord) -> ProcessResult<()> {
+        let command: InboxCommand = serde_json::from_str(&row.body).map_err(corrupt)?;
+        let consumed = Consumed {
+            handled_inbox: Some(row.id),
+            ..Consumed::default()
+        };
+        match command {
+            InboxCommand::Start {
+                process_id,
+                variables,
+                parent,
+            } => {
+                let version = self.latest(row.tenant_id, &process_id, None).await?;
+                let mut record =
+                    new_record(row.tenant_id, &process_id, version, Some(parent), None);
+                record.id = row.instance_id;
+                let command = Command::StartInstance {
+                    variables,
+                    start_event: None,
+                };
+                self.step(Target::New(Box::new(record)), command, consumed)
+                    .await?;
+            }
+            InboxCommand::Command(command) => {
+                self.step(Target::Existing(None, row.instance_id), command, consumed)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
