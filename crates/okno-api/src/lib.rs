@@ -66,17 +66,23 @@ pub struct AppState {
     pub tariff: Arc<okno_postal::Tariff>,
     /// The post office directory (synthetic, or read from `post_offices_file`).
     pub post_offices: Arc<PostOffices>,
+    /// The BPMN runtime (its background loop is started by whoever serves).
+    pub processes: okno_process::Processes,
 }
 
 impl AppState {
     /// State over a service with fresh metrics.
     pub fn new(oms: Oms, config: ApiConfig) -> Self {
         AppState {
-            oms,
             metrics: Metrics::new(),
             config: Arc::new(config),
             tariff: Arc::clone(default_tariff()),
             post_offices: Arc::new(PostOffices::synthetic()),
+            processes: okno_process::Processes::new(
+                Arc::clone(oms.store()),
+                okno_process::Settings::default(),
+            ),
+            oms,
         }
     }
 
@@ -125,6 +131,35 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/orders/{id}/label", get(routes::labels::order_label))
         .route("/v1/labels:batch", post(routes::labels::batch))
         .route("/1.0/forms/{id}/f7pdf", get(routes::labels::otpravka_f7p))
+        .route(
+            "/v1/processes",
+            post(routes::processes::deploy).get(routes::processes::list),
+        )
+        .route(
+            "/v1/processes/{process_id}/versions/{version}",
+            get(routes::processes::version_file),
+        )
+        .route(
+            "/v1/process-instances",
+            post(routes::processes::start).get(routes::processes::list_instances),
+        )
+        .route(
+            "/v1/process-instances/{segment}",
+            get(routes::processes::get_instance).post(routes::processes::instance_action),
+        )
+        .route(
+            "/v1/process-instances/{id}/history",
+            get(routes::processes::get_history),
+        )
+        .route("/v1/messages", post(routes::processes::publish))
+        .route("/v1/signals", post(routes::processes::signal))
+        .route("/v1/jobs:activate", post(routes::processes::activate))
+        .route("/v1/jobs/{segment}", post(routes::processes::job_action))
+        .route("/v1/incidents", get(routes::processes::incidents))
+        .route(
+            "/v1/incidents/{segment}",
+            post(routes::processes::incident_action),
+        )
         .route("/v1/tracking/events", post(routes::tracking::ingest))
         .route("/v1/tracking/{number}", get(routes::tracking::history))
         .route("/v1/tracking:history", post(routes::tracking::histories))

@@ -88,7 +88,7 @@ pub struct HistoryEntry {
     /// `entered`, `left`, `terminated`, `incident`, `incident_resolved`, `completed`,
     /// `cancelled`.
     pub what: String,
-    /// The element, where there is one.
+    /// The element (the process id for the process itself), where there is one.
     pub element_id: Option<String>,
 }
 
@@ -227,9 +227,7 @@ impl Processes {
                     revision,
                     at,
                     what: what.to_owned(),
-                    element_id: element
-                        .filter(|element| *element != 0)
-                        .map(|element| definition.element(element).id.clone()),
+                    element_id: element.map(|element| definition.element(element).id.clone()),
                 });
             }
         }

@@ -246,10 +246,16 @@ async fn local_worker_runs_the_decision_process_to_either_end(database: &TestDat
             .collect::<Vec<_>>()
     };
     let history = processes.history(tenant_id, big.id).await.unwrap();
-    assert_eq!(entered(&history), ["start", "check", "xor", "big"]);
+    assert_eq!(
+        entered(&history),
+        ["decision", "start", "check", "xor", "big"]
+    );
     assert_eq!(history.last().unwrap().what, "completed");
     let history = processes.history(tenant_id, small.id).await.unwrap();
-    assert_eq!(entered(&history), ["start", "check", "xor", "small"]);
+    assert_eq!(
+        entered(&history),
+        ["decision", "start", "check", "xor", "small"]
+    );
     assert!(worker.calls().values().all(|calls| *calls == 1));
     assert_eq!(worker.calls().len(), 2);
     // Another tenant sees nothing.

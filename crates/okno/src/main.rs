@@ -422,7 +422,7 @@ fn demo_banner(
          \x20 GET {base}/v1/orders/ID/label?format=pdf (or zpl, size=100x150).\n\n",
         name = tenant.name,
     );
-    text + &tracking
+    format!("{text}{tracking}")
 }
 
 /// What the server prints once it knows its address.
@@ -460,6 +460,8 @@ async fn serve(
         .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     tokio::spawn(purge_idempotency_hourly(oms));
+    // Timers, inbox commands between instances, buffered messages, jobs whose lock ran out.
+    let _processes = state.processes.spawn_background();
     match banner {
         Some(banner) => println!("{}", banner(address)),
         None => println!("okno listening on http://{address}"),
