@@ -1,7 +1,9 @@
 //! Durable engine throughput: process instances started and run to their end through the
 //! store, every step committed (SQLite WAL with `synchronous = FULL`, or PostgreSQL), with an
-//! in-process worker answering each service task. Two processes: the issue's one (start →
-//! service task → exclusive gateway → two ends) and a ten-task order process.
+//! in-process worker answering each service task. The processes are the engine peer
+//! benchmark's files (`bench/engine-peers/decision.bpmn`: start → service task → exclusive
+//! gateway → two ends; `order.bpmn`: ten service tasks), as bpmn-engine and SpiffWorkflow run
+//! them in `bench/engine-peers/run`.
 //!
 //! Prints completed instances per second and the start-to-end latency (p50, p99) of each
 //! instance, on SQLite and, with `OKNO_BENCH_POSTGRES_URL` set, on PostgreSQL.
@@ -21,44 +23,28 @@ use okno_store::Tenant;
 use serde_json::{Map, json};
 use tokio::sync::Semaphore;
 
-const HEADER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="bench">"#;
-
-fn decision_process() -> String {
-    format!(
-        r#"{HEADER}
-<bpmn:process id="decision" isExecutable="true">
-  <bpmn:startEvent id="start"/>
-  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="check"/>
-  <bpmn:serviceTask id="check"><bpmn:extensionElements><zeebe:taskDefinition type="check"/></bpmn:extensionElements></bpmn:serviceTask>
-  <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="xor"/>
-  <bpmn:exclusiveGateway id="xor" default="f4"/>
-  <bpmn:sequenceFlow id="f3" sourceRef="xor" targetRef="big"><bpmn:conditionExpression>= amount &gt; 100</bpmn:conditionExpression></bpmn:sequenceFlow>
-  <bpmn:sequenceFlow id="f4" sourceRef="xor" targetRef="small"/>
-  <bpmn:endEvent id="big"/>
-  <bpmn:endEvent id="small"/>
-</bpmn:process></bpmn:definitions>"#
-    )
+/// The engine peer benchmark's files (`bench/engine-peers/`), so the durable figures are for
+/// the very processes bpmn-engine and SpiffWorkflow ran.
+fn peer_file(name: &str) -> String {
+    let folder = std::env::var("OKNO_PEERS_DIR").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/engine-peers").to_owned()
+    });
+    std::fs::read_to_string(format!("{folder}/{name}")).expect("the peer benchmark's BPMN files")
 }
 
-fn order_process(tasks: usize) -> String {
-    let mut body = String::from(r#"<bpmn:startEvent id="start"/>"#);
-    let mut previous = "start".to_owned();
-    for index in 0..tasks {
-        let id = format!("task{index}");
-        body.push_str(&format!(
-            r#"<bpmn:sequenceFlow id="f{index}" sourceRef="{previous}" targetRef="{id}"/>
-<bpmn:serviceTask id="{id}"><bpmn:extensionElements><zeebe:taskDefinition type="step"/></bpmn:extensionElements></bpmn:serviceTask>"#
-        ));
-        previous = id;
+/// Every job type of a file's processes.
+fn job_types(xml: &str) -> Vec<String> {
+    let mut types = Vec::new();
+    for definition in okno_engine::deploy(xml, &okno_process::FeelExpressions::default())
+        .expect("the bench files deploy")
+    {
+        for element in &definition.elements {
+            if let okno_engine::model::ElementKind::Task { job: Some(spec) } = &element.kind {
+                types.push(spec.job_type.clone());
+            }
+        }
     }
-    body.push_str(&format!(
-        r#"<bpmn:sequenceFlow id="fend" sourceRef="{previous}" targetRef="end"/><bpmn:endEvent id="end"/>"#
-    ));
-    format!(
-        r#"{HEADER}<bpmn:process id="order" isExecutable="true">{body}</bpmn:process></bpmn:definitions>"#
-    )
+    types
 }
 
 struct Done;
@@ -172,16 +158,13 @@ async fn run(label: &str, url: &str, instances: usize, in_flight: usize) {
         ..Settings::default()
     };
     let processes = Processes::new(store, settings);
-    processes
-        .deploy(tenant.id, &decision_process())
-        .await
-        .expect("deploys");
-    processes
-        .deploy(tenant.id, &order_process(10))
-        .await
-        .expect("deploys");
-    processes.register_worker("check", Arc::new(Done));
-    processes.register_worker("step", Arc::new(Done));
+    for file in ["decision.bpmn", "order.bpmn"] {
+        let xml = peer_file(file);
+        processes.deploy(tenant.id, &xml).await.expect("deploys");
+        for job_type in job_types(&xml) {
+            processes.register_worker(&job_type, Arc::new(Done));
+        }
+    }
     let background = processes.spawn_background();
     // Warm up: definitions parsed, connections open.
     measure(&processes, tenant.id, "decision", 200, in_flight).await;

@@ -55,6 +55,7 @@ both!(
     changed_file_is_a_new_version_and_running_instances_keep_theirs,
     feel_failure_at_run_time_is_an_incident_not_a_crash,
     two_nodes_share_jobs_and_timers_without_doing_a_step_twice,
+    waiting_instance_migrates_to_a_new_version_with_a_mapping,
 );
 
 const HEADER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -801,4 +802,88 @@ async fn two_nodes_share_jobs_and_timers_without_doing_a_step_twice(database: &T
     for background in loops {
         background.abort();
     }
+}
+
+fn one_task(tasks: &[&str]) -> String {
+    let mut body = String::from(r#"<bpmn:startEvent id="start"/>"#);
+    let mut previous = "start".to_owned();
+    for (index, task) in tasks.iter().enumerate() {
+        body.push_str(&format!(
+            r#"<bpmn:sequenceFlow id="f{index}" sourceRef="{previous}" targetRef="{task}"/>
+<bpmn:serviceTask id="{task}"><bpmn:extensionElements><zeebe:taskDefinition type="{task}"/></bpmn:extensionElements></bpmn:serviceTask>"#
+        ));
+        previous = (*task).to_owned();
+    }
+    body.push_str(&format!(
+        r#"<bpmn:sequenceFlow id="fend" sourceRef="{previous}" targetRef="end"/><bpmn:endEvent id="end"/>"#
+    ));
+    format!(
+        r#"{HEADER}<bpmn:process id="steps" isExecutable="true">{body}</bpmn:process></bpmn:definitions>"#
+    )
+}
+
+async fn waiting_instance_migrates_to_a_new_version_with_a_mapping(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store).await;
+    let processes = Processes::new(Arc::clone(&store), settings("a"));
+    processes
+        .deploy(tenant_id, &one_task(&["pack"]))
+        .await
+        .unwrap();
+    let instance = processes
+        .start(tenant_id, "steps", None, Map::new(), None)
+        .await
+        .unwrap();
+    processes
+        .deploy(tenant_id, &one_task(&["pack_v2", "label"]))
+        .await
+        .unwrap();
+    let activate = |job_type: &'static str| {
+        processes.activate_jobs(
+            tenant_id,
+            job_type,
+            1,
+            "w",
+            Duration::from_secs(30),
+            Duration::ZERO,
+        )
+    };
+    // Without a mapping the waiting task has no counterpart: refused, nothing changes.
+    let refused = processes
+        .migrate(tenant_id, instance.id, 2, &Default::default())
+        .await;
+    match refused {
+        Err(ProcessError::Invalid { field, reason }) => {
+            assert_eq!(field, "/mapping");
+            assert!(reason.contains("`pack`"), "{reason}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(
+        processes
+            .instance(tenant_id, instance.id)
+            .await
+            .unwrap()
+            .version,
+        1
+    );
+    let mapping = [("pack".to_owned(), "pack_v2".to_owned())]
+        .into_iter()
+        .collect();
+    let migrated = processes
+        .migrate(tenant_id, instance.id, 2, &mapping)
+        .await
+        .unwrap();
+    assert_eq!(migrated.version, 2);
+    let view = processes.instance(tenant_id, instance.id).await.unwrap();
+    assert_eq!(view.active_elements[0].element_id, "pack_v2");
+    // The job created under version 1 is still the one to answer; then version 2 goes on.
+    let job = activate("pack").await.unwrap().remove(0);
+    processes
+        .complete_job(tenant_id, &job.key, Map::new())
+        .await
+        .unwrap();
+    let next = activate("label").await.unwrap();
+    assert_eq!(next.len(), 1, "version 2's next task runs");
+    assert_eq!(next[0].process_instance, instance.id);
 }

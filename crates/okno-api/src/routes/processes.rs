@@ -302,13 +302,23 @@ async fn history(state: AppState, auth: TenantKey, id: &str) -> Result<Response,
     Ok(Json(json!({ "history": entries })).into_response())
 }
 
-/// `POST /v1/process-instances/{id}:cancel`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MigrateRequest {
+    version: i64,
+    #[serde(default)]
+    mapping: std::collections::BTreeMap<String, String>,
+}
+
+/// `POST /v1/process-instances/{id}:cancel` and `{id}:migrate`.
 #[utoipa::path(
     post, path = "/v1/process-instances/{id}:cancel", tag = "processes",
     params(("id" = String, Path)),
+    request_body(content = serde_json::Value, description = "cancel: none; migrate (POST {id}:migrate): {version, mapping: {old element id: new element id}}"),
     responses(
-        (status = 200, description = "Cancelled (called processes follow)", body = serde_json::Value),
+        (status = 200, description = "Cancelled (called processes follow), or migrated", body = serde_json::Value),
         (status = 409, description = "The instance has already ended", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Migration refused: `errors` names the element", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []))
 )]
@@ -316,15 +326,31 @@ pub(crate) async fn instance_action(
     State(state): State<AppState>,
     auth: TenantKey,
     Path(segment): Path<String>,
+    body: Bytes,
 ) -> Result<Response, Problem> {
-    let Some((id, "cancel")) = segment.rsplit_once(':') else {
-        return Err(Problem::new(
-            ProblemKind::NotFound,
-            format!("no action at /v1/process-instances/{segment}; did you mean {{id}}:cancel?"),
-        ));
+    let (id, action) = segment.rsplit_once(':').unwrap_or((segment.as_str(), ""));
+    let id = match action {
+        "cancel" | "migrate" => instance_id(id)?,
+        _ => {
+            return Err(Problem::new(
+                ProblemKind::NotFound,
+                format!(
+                    "no action at /v1/process-instances/{segment}; use {{id}}:cancel or {{id}}:migrate"
+                ),
+            ));
+        }
     };
-    let id = instance_id(id)?;
-    state.processes.cancel(auth.tenant_id, id).await?;
+    if action == "cancel" {
+        state.processes.cancel(auth.tenant_id, id).await?;
+    } else {
+        let value: Value = serde_json::from_slice(&body)
+            .map_err(|error| Problem::new(ProblemKind::MalformedJson, error.to_string()))?;
+        let request: MigrateRequest = parse(value)?;
+        state
+            .processes
+            .migrate(auth.tenant_id, id, request.version, &request.mapping)
+            .await?;
+    }
     Ok(Json(state.processes.instance(auth.tenant_id, id).await?).into_response())
 }
 
