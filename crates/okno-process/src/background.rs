@@ -1,4 +1,4 @@
-//! The background loop of a node: fires due timers, hands inbox commands to their instances
+//! The background loop of a node: fires due timers (and timer start events), hands inbox commands to their instances
 //! (called processes to start, children's completions, cancellations), gives buffered
 //! messages to subscriptions that opened, and takes back jobs of local workers whose lock ran
 //! out. Every piece of work is a step that consumes its row, so two nodes running this loop
@@ -92,6 +92,7 @@ impl Processes {
                 Err(error) => return Err(error),
             }
         }
+        done += self.fire_start_timers(ROUND_BATCH).await?;
         done += self.match_buffered().await?;
         done += self.reclaim_local_jobs().await?;
         Ok(done)

@@ -21,9 +21,9 @@
 //! - Versions: a changed file deploys a new version; instances keep theirs, and a waiting
 //!   instance can be migrated to another version with an element-id mapping
 //!   ([`Processes::migrate`]).
-//!
-//! Not yet: timer start events (processes started by a timer) are refused by the runtime's
-//! deploy only in the sense that nothing schedules them; see the issue notes.
+//! - Timer start events: deploying a version schedules them (replacing the older version's);
+//!   the background loop starts an instance when one is due and moves it to its next
+//!   repetition in the same transaction.
 
 mod background;
 mod error;
@@ -32,6 +32,7 @@ mod jobs;
 mod messages;
 mod migrate;
 mod runtime;
+mod start_timers;
 mod view;
 
 pub use error::{ProcessError, ProcessResult};

@@ -161,6 +161,7 @@ impl Processes {
             subscriptions: Vec::new(),
             closed_subscriptions: Vec::new(),
             inbox: Vec::new(),
+            fired_start_timer: None,
         };
         self.inner.store.write_process_step(step).await?;
         // Nothing to run: the instance waits where it waited, now in the new version.

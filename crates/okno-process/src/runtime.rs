@@ -103,6 +103,8 @@ pub(crate) struct Consumed {
     pub(crate) fired_timer: Option<i64>,
     pub(crate) handled_inbox: Option<Uuid>,
     pub(crate) message: Option<MessageWrite>,
+    /// A timer start event: (row, the due it fired at, the next due or `None`).
+    pub(crate) fired_start_timer: Option<(Uuid, i64, Option<i64>)>,
 }
 
 /// The instance a step is for.
@@ -232,9 +234,13 @@ impl Processes {
     /// latest version came from keeps that version.
     pub async fn deploy(&self, tenant_id: TenantId, bpmn: &str) -> ProcessResult<Vec<Deployed>> {
         let definitions = okno_engine::deploy(bpmn, self.inner.expressions.as_ref())?;
+        let mut start_timers = Vec::with_capacity(definitions.len());
+        for definition in &definitions {
+            start_timers.push(crate::start_timers::schedule(tenant_id, definition)?);
+        }
         let checksum = format!("{:x}", Sha256::digest(bpmn.as_bytes()));
         let mut deployed = Vec::with_capacity(definitions.len());
-        for definition in definitions {
+        for (definition, mut timers) in definitions.into_iter().zip(start_timers) {
             let (version, created) = self
                 .inner
                 .store
@@ -249,6 +255,13 @@ impl Processes {
                 .await?;
             if created {
                 self.cache(tenant_id, version.version, Arc::clone(&definition));
+                for timer in &mut timers {
+                    timer.version = version.version;
+                }
+                self.inner
+                    .store
+                    .replace_start_timers(tenant_id, &definition.id, timers)
+                    .await?;
             }
             deployed.push(Deployed {
                 process_id: definition.id.clone(),
@@ -452,6 +465,7 @@ impl Processes {
             subscriptions: Vec::new(),
             closed_subscriptions: Vec::new(),
             inbox: Vec::new(),
+            fired_start_timer: consumed.fired_start_timer,
         };
         let mut after = Vec::new();
         let id = record.id;

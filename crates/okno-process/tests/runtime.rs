@@ -56,6 +56,7 @@ both!(
     feel_failure_at_run_time_is_an_incident_not_a_crash,
     two_nodes_share_jobs_and_timers_without_doing_a_step_twice,
     waiting_instance_migrates_to_a_new_version_with_a_mapping,
+    timer_start_event_starts_each_repetition_once_across_nodes,
 );
 
 const HEADER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -886,4 +887,49 @@ async fn waiting_instance_migrates_to_a_new_version_with_a_mapping(database: &Te
     let next = activate("label").await.unwrap();
     assert_eq!(next.len(), 1, "version 2's next task runs");
     assert_eq!(next[0].process_instance, instance.id);
+}
+
+fn every(cycle: &str) -> String {
+    format!(
+        r#"{HEADER}
+<bpmn:process id="ticker" isExecutable="true">
+  <bpmn:startEvent id="tick"><bpmn:timerEventDefinition><bpmn:timeCycle>{cycle}</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
+  <bpmn:sequenceFlow id="f1" sourceRef="tick" targetRef="end"/>
+  <bpmn:endEvent id="end"/>
+</bpmn:process></bpmn:definitions>"#
+    )
+}
+
+async fn timer_start_event_starts_each_repetition_once_across_nodes(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store).await;
+    let a = Processes::new(Arc::clone(&store), settings("a"));
+    let b = Processes::new(database.open().await.unwrap(), settings("b"));
+    let bad = a.deploy(tenant_id, &every("R3/PT1M2X")).await;
+    match bad {
+        Err(ProcessError::Deploy(error)) => assert!(error.to_string().contains("tick: `PT1M2X`")),
+        other => panic!("a bad cycle must not deploy: {other:?}"),
+    }
+    a.deploy(tenant_id, &every("R3/PT0.1S")).await.unwrap();
+    let loops = [a.spawn_background(), b.spawn_background()];
+    let mut count = 0;
+    for _ in 0..300 {
+        count = a.instances(tenant_id, None, 100).await.unwrap().len();
+        if count >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Give a fourth (wrong) start every chance to happen.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let started = a.instances(tenant_id, None, 100).await.unwrap();
+    assert_eq!(
+        started.len(),
+        3,
+        "R3 starts three instances, once each (saw {count} then)"
+    );
+    assert!(started.iter().all(|record| record.status == "completed"));
+    for background in loops {
+        background.abort();
+    }
 }

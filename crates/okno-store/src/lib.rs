@@ -34,7 +34,7 @@ mod tracking;
 
 pub use process::{
     InboxRecord, InstanceRecord, JobRecord, MessageRecord, MessageWrite, ProcessStep, ProcessStore,
-    ProcessVersion, SubscriptionRecord, TimerRecord,
+    ProcessVersion, StartTimerRecord, SubscriptionRecord, TimerRecord,
 };
 pub use ranges::{RangeKind, SerialBlock, TrackNumberRange};
 pub use tracking::{HISTORY_NUMBERS_MAX, TrackingTicket};

@@ -29,6 +29,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "processes",
         sql: include_str!("../migrations/sqlite/0004_processes.sql"),
     },
+    Migration {
+        version: 5,
+        name: "process_start_timers",
+        sql: include_str!("../migrations/sqlite/0005_process_start_timers.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -51,5 +56,10 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 4,
         name: "processes",
         sql: include_str!("../migrations/postgres/0004_processes.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "process_start_timers",
+        sql: include_str!("../migrations/postgres/0005_process_start_timers.sql"),
     },
 ];

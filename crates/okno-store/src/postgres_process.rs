@@ -6,7 +6,7 @@
 use crate::postgres::PostgresStore;
 use crate::process::{
     InboxRecord, InstanceRecord, JobRecord, MessageRecord, MessageWrite, ProcessStep, ProcessStore,
-    ProcessVersion, SubscriptionRecord, TimerRecord,
+    ProcessVersion, StartTimerRecord, SubscriptionRecord, TimerRecord,
 };
 use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
@@ -235,6 +235,29 @@ async fn consume(
             )));
         }
     }
+    if let Some((start_timer, fired_due, next_due)) = step.fired_start_timer {
+        let changed = match next_due {
+            Some(next_due) => sqlx::query(
+                "UPDATE process_start_timers SET due_ms = $1, \
+                 repetitions_left = repetitions_left - 1 WHERE id = $2 AND due_ms = $3",
+            )
+            .bind(next_due)
+            .bind(start_timer)
+            .bind(fired_due),
+            None => sqlx::query("DELETE FROM process_start_timers WHERE id = $1 AND due_ms = $2")
+                .bind(start_timer)
+                .bind(fired_due),
+        }
+        .execute(&mut **transaction)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        if changed != 1 {
+            return Err(StoreError::Conflict(format!(
+                "start timer {start_timer} already fired"
+            )));
+        }
+    }
     if let Some(inbox) = step.handled_inbox {
         let deleted = sqlx::query("DELETE FROM process_inbox WHERE id = $1")
             .bind(inbox)
@@ -364,8 +387,76 @@ async fn write_rows(
     insert_inbox(transaction, &step.inbox).await
 }
 
+const START_TIMER_COLUMNS: &str =
+    "id, tenant_id, process_id, version, start_event, due_ms, repetitions_left, interval_ms";
+
+fn start_timer_of(row: &PgRow) -> StoreResult<StartTimerRecord> {
+    Ok(StartTimerRecord {
+        id: row.try_get(0).map_err(backend)?,
+        tenant_id: TenantId::from_uuid(row.try_get(1).map_err(backend)?),
+        process_id: row.try_get(2).map_err(backend)?,
+        version: row.try_get(3).map_err(backend)?,
+        start_event: row.try_get(4).map_err(backend)?,
+        due_ms: row.try_get(5).map_err(backend)?,
+        repetitions_left: row.try_get(6).map_err(backend)?,
+        interval_ms: row.try_get(7).map_err(backend)?,
+    })
+}
+
 #[async_trait]
 impl ProcessStore for PostgresStore {
+    async fn replace_start_timers(
+        &self,
+        tenant_id: TenantId,
+        process_id: &str,
+        timers: Vec<StartTimerRecord>,
+    ) -> StoreResult<()> {
+        let mut transaction = self.pool().begin().await.map_err(backend)?;
+        sqlx::query("DELETE FROM process_start_timers WHERE tenant_id = $1 AND process_id = $2")
+            .bind(tenant_id.as_uuid())
+            .bind(process_id)
+            .execute(&mut *transaction)
+            .await
+            .map_err(backend)?;
+        for timer in &timers {
+            sqlx::query(&format!(
+                "INSERT INTO process_start_timers ({START_TIMER_COLUMNS}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            ))
+            .bind(timer.id)
+            .bind(timer.tenant_id.as_uuid())
+            .bind(&timer.process_id)
+            .bind(timer.version)
+            .bind(&timer.start_event)
+            .bind(timer.due_ms)
+            .bind(timer.repetitions_left)
+            .bind(timer.interval_ms)
+            .execute(&mut *transaction)
+            .await
+            .map_err(backend)?;
+        }
+        transaction.commit().await.map_err(backend)
+    }
+
+    async fn due_start_timers(
+        &self,
+        now_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<StartTimerRecord>> {
+        sqlx::query(&format!(
+            "SELECT {START_TIMER_COLUMNS} FROM process_start_timers WHERE due_ms <= $1 \
+             ORDER BY due_ms, id LIMIT $2"
+        ))
+        .bind(now_ms)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(start_timer_of)
+        .collect()
+    }
+
     async fn deploy_process(&self, version: ProcessVersion) -> StoreResult<(ProcessVersion, bool)> {
         let mut transaction = self.pool().begin().await.map_err(backend)?;
         // One deployer per (tenant, process) at a time, so two nodes cannot both make version n.

@@ -136,6 +136,27 @@ pub struct MessageRecord {
     pub correlated_to: Option<Uuid>,
 }
 
+/// A timer start event of a deployed version: when due, an instance starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StartTimerRecord {
+    /// Id (UUIDv7).
+    pub id: Uuid,
+    /// Owner.
+    pub tenant_id: TenantId,
+    /// The process.
+    pub process_id: String,
+    /// The version whose start event it is.
+    pub version: i64,
+    /// The start event id.
+    pub start_event: String,
+    /// Due (epoch ms).
+    pub due_ms: i64,
+    /// Starts left after this one (`None`: for ever).
+    pub repetitions_left: Option<i64>,
+    /// Between repetitions.
+    pub interval_ms: i64,
+}
+
 /// A command for an instance, written by another step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InboxRecord {
@@ -199,6 +220,9 @@ pub struct ProcessStep {
     pub closed_subscriptions: Vec<i64>,
     /// Commands for other instances.
     pub inbox: Vec<InboxRecord>,
+    /// A timer start event this step fired: `(id, due it fired at, next due or None to
+    /// delete)`; fails with `Conflict` unless the row is still due at that time.
+    pub fired_start_timer: Option<(Uuid, i64, Option<i64>)>,
 }
 
 /// What the engine runtime needs from storage. Every method is scoped as it says; the
@@ -208,6 +232,16 @@ pub trait ProcessStore: Send + Sync {
     /// Stores a deployment unless the latest version of the process has the same checksum;
     /// returns the version now current and whether it is new.
     async fn deploy_process(&self, version: ProcessVersion) -> StoreResult<(ProcessVersion, bool)>;
+    /// Replaces the timer start events of a process (those of its older versions go).
+    async fn replace_start_timers(
+        &self,
+        tenant_id: TenantId,
+        process_id: &str,
+        timers: Vec<StartTimerRecord>,
+    ) -> StoreResult<()>;
+    /// Timer start events due at `now_ms`, earliest first.
+    async fn due_start_timers(&self, now_ms: i64, limit: u32)
+    -> StoreResult<Vec<StartTimerRecord>>;
     /// One version (the latest for `None`).
     async fn process_version(
         &self,

@@ -4,7 +4,7 @@
 use crate::codec::{parse_time, time_text};
 use crate::process::{
     InboxRecord, InstanceRecord, JobRecord, MessageRecord, MessageWrite, ProcessStep, ProcessStore,
-    ProcessVersion, SubscriptionRecord, TimerRecord,
+    ProcessVersion, StartTimerRecord, SubscriptionRecord, TimerRecord,
 };
 use crate::sqlite::SqliteStore;
 use crate::{StoreError, StoreResult};
@@ -368,6 +368,25 @@ fn write_step(connection: &Connection, step: &ProcessStep) -> StoreResult<()> {
             return Err(conflict(format!("timer {timer} of {id} already fired")));
         }
     }
+    if let Some((start_timer, fired_due, next_due)) = step.fired_start_timer {
+        let changed = match next_due {
+            Some(next_due) => connection
+                .prepare_cached(
+                    "UPDATE process_start_timers SET due_ms = ?1, \
+                     repetitions_left = repetitions_left - 1 WHERE id = ?2 AND due_ms = ?3",
+                )
+                .map_err(backend)?
+                .execute(params![next_due, start_timer.to_string(), fired_due]),
+            None => connection
+                .prepare_cached("DELETE FROM process_start_timers WHERE id = ?1 AND due_ms = ?2")
+                .map_err(backend)?
+                .execute(params![start_timer.to_string(), fired_due]),
+        }
+        .map_err(backend)?;
+        if changed != 1 {
+            return Err(conflict(format!("start timer {start_timer} already fired")));
+        }
+    }
     if let Some(inbox) = step.handled_inbox {
         let deleted = connection
             .prepare_cached("DELETE FROM process_inbox WHERE id = ?1")
@@ -560,8 +579,107 @@ fn query<T, R>(
         .collect()
 }
 
+const START_TIMER_COLUMNS: &str =
+    "id, tenant_id, process_id, version, start_event, due_ms, repetitions_left, interval_ms";
+
+type StartTimerRow = (String, String, String, i64, String, i64, Option<i64>, i64);
+
+fn start_timer_row(row: &Row<'_>) -> rusqlite::Result<StartTimerRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+    ))
+}
+
+fn start_timer_of(row: StartTimerRow) -> StoreResult<StartTimerRecord> {
+    Ok(StartTimerRecord {
+        id: uuid_of(&row.0)?,
+        tenant_id: tenant_of(&row.1)?,
+        process_id: row.2,
+        version: row.3,
+        start_event: row.4,
+        due_ms: row.5,
+        repetitions_left: row.6,
+        interval_ms: row.7,
+    })
+}
+
+fn replace_start_timers(
+    connection: &Connection,
+    tenant_id: TenantId,
+    process_id: &str,
+    timers: &[StartTimerRecord],
+) -> StoreResult<()> {
+    connection
+        .execute(
+            "DELETE FROM process_start_timers WHERE tenant_id = ?1 AND process_id = ?2",
+            params![tenant_id.to_string(), process_id],
+        )
+        .map_err(backend)?;
+    for timer in timers {
+        connection
+            .execute(
+                &format!(
+                    "INSERT INTO process_start_timers ({START_TIMER_COLUMNS}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                ),
+                params![
+                    timer.id.to_string(),
+                    timer.tenant_id.to_string(),
+                    timer.process_id,
+                    timer.version,
+                    timer.start_event,
+                    timer.due_ms,
+                    timer.repetitions_left,
+                    timer.interval_ms
+                ],
+            )
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl ProcessStore for SqliteStore {
+    async fn replace_start_timers(
+        &self,
+        tenant_id: TenantId,
+        process_id: &str,
+        timers: Vec<StartTimerRecord>,
+    ) -> StoreResult<()> {
+        let process_id = process_id.to_owned();
+        self.write(move |connection| {
+            replace_start_timers(connection, tenant_id, &process_id, &timers)
+        })
+        .await
+    }
+
+    async fn due_start_timers(
+        &self,
+        now_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<StartTimerRecord>> {
+        self.read(move |connection| {
+            query(
+                connection,
+                &format!(
+                    "SELECT {START_TIMER_COLUMNS} FROM process_start_timers WHERE due_ms <= ?1 \
+                     ORDER BY due_ms, id LIMIT ?2"
+                ),
+                params![now_ms, limit],
+                start_timer_row,
+                start_timer_of,
+            )
+        })
+        .await
+    }
+
     async fn deploy_process(&self, version: ProcessVersion) -> StoreResult<(ProcessVersion, bool)> {
         self.write(move |connection| deploy(connection, version))
             .await
