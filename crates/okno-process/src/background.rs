@@ -16,6 +16,10 @@ use crate::runtime::{Consumed, InboxCommand, Processes, Target, corrupt, new_rec
 
 /// Timers fired, inbox rows handled and messages matched per round, at most.
 const ROUND_BATCH: u32 = 200;
+/// Deepest chain of call activities: a process that calls itself through another file's
+/// process (which deploy cannot see) gets an incident on the call activity at this depth
+/// instead of running away.
+pub const CALL_DEPTH_MAX: usize = 32;
 /// How often expired buffered messages are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(60);
 
@@ -86,9 +90,6 @@ impl Processes {
                         .await?;
                 }
                 Err(ProcessError::Busy(_)) => {}
-                Err(ProcessError::UnknownProcess(process)) => {
-                    tracing::warn!(%process, inbox = %row.id, "a call activity names a process that is not deployed");
-                }
                 Err(error) => return Err(error),
             }
         }
@@ -96,6 +97,28 @@ impl Processes {
         done += self.match_buffered().await?;
         done += self.reclaim_local_jobs().await?;
         Ok(done)
+    }
+
+    /// How many ancestors an instance has (stops counting at [`CALL_DEPTH_MAX`]).
+    async fn call_depth(&self, instance: uuid::Uuid) -> ProcessResult<usize> {
+        let mut depth = 0;
+        let mut current = instance;
+        while depth < CALL_DEPTH_MAX {
+            let parent = self
+                .inner
+                .store
+                .process_instance(None, current)
+                .await?
+                .and_then(|record| record.parent);
+            match parent {
+                Some((parent, _)) => {
+                    depth += 1;
+                    current = parent;
+                }
+                None => break,
+            }
+        }
+        Ok(depth)
     }
 
     async fn handle_inbox(&self, row: &InboxRecord) -> ProcessResult<()> {
@@ -110,6 +133,29 @@ impl Processes {
                 variables,
                 parent,
             } => {
+                let refusal = if self.call_depth(parent.0).await? >= CALL_DEPTH_MAX {
+                    Some(format!(
+                        "calls nest deeper than {CALL_DEPTH_MAX}: `{process_id}` is not started \
+                         (a cycle of call activities across files?)"
+                    ))
+                } else {
+                    match self.latest(row.tenant_id, &process_id, None).await {
+                        Ok(_) => None,
+                        Err(ProcessError::UnknownProcess(_)) => {
+                            Some(format!("the called process `{process_id}` is not deployed"))
+                        }
+                        Err(error) => return Err(error),
+                    }
+                };
+                if let Some(reason) = refusal {
+                    let command = Command::RefuseChildInstance {
+                        element_instance: u64::try_from(parent.1).map_err(corrupt)?,
+                        reason,
+                    };
+                    self.step(Target::Existing(None, parent.0), command, consumed)
+                        .await?;
+                    return Ok(());
+                }
                 let version = self.latest(row.tenant_id, &process_id, None).await?;
                 let mut record =
                     new_record(row.tenant_id, &process_id, version, Some(parent), None);

@@ -35,6 +35,7 @@ mod runtime;
 mod start_timers;
 mod view;
 
+pub use background::CALL_DEPTH_MAX;
 pub use error::{ProcessError, ProcessResult};
 pub use feel::FeelExpressions;
 pub use jobs::{ACTIVATE_JOBS_MAX, ACTIVATE_WAIT_MAX, ActivatedJob, JobOutcome, JobWorker};

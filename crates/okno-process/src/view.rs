@@ -72,7 +72,8 @@ pub struct IncidentView {
     pub process_id: String,
     /// The stuck element.
     pub element_id: String,
-    /// `expression`, `no_flow`, `job_no_retries`, `unhandled_error`, `step_limit`.
+    /// `expression`, `no_flow`, `job_no_retries`, `unhandled_error`, `step_limit`,
+    /// `called_process`.
     pub kind: String,
     /// What went wrong.
     pub message: String,
@@ -99,6 +100,7 @@ fn kind_text(kind: IncidentKind) -> &'static str {
         IncidentKind::JobNoRetries => "job_no_retries",
         IncidentKind::UnhandledError => "unhandled_error",
         IncidentKind::StepLimit => "step_limit",
+        IncidentKind::CalledProcess => "called_process",
     }
 }
 

@@ -57,6 +57,7 @@ both!(
     two_nodes_share_jobs_and_timers_without_doing_a_step_twice,
     waiting_instance_migrates_to_a_new_version_with_a_mapping,
     timer_start_event_starts_each_repetition_once_across_nodes,
+    call_activities_calling_each_other_across_files_stop_at_the_depth_limit,
 );
 
 const HEADER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -932,4 +933,60 @@ async fn timer_start_event_starts_each_repetition_once_across_nodes(database: &T
     for background in loops {
         background.abort();
     }
+}
+
+async fn call_activities_calling_each_other_across_files_stop_at_the_depth_limit(
+    database: &TestDatabase,
+) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store).await;
+    let processes = Processes::new(Arc::clone(&store), settings("a"));
+    let caller = |id: &str, callee: &str| {
+        format!(
+            r#"{HEADER}
+<bpmn:process id="{id}" isExecutable="true">
+  <bpmn:startEvent id="start"/>
+  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="call"/>
+  <bpmn:callActivity id="call"><bpmn:extensionElements><zeebe:calledElement processId="{callee}"/></bpmn:extensionElements></bpmn:callActivity>
+  <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="end"/>
+  <bpmn:endEvent id="end"/>
+</bpmn:process></bpmn:definitions>"#
+        )
+    };
+    // Two files, so deploy cannot see the cycle ping → pong → ping.
+    processes
+        .deploy(tenant_id, &caller("ping", "pong"))
+        .await
+        .unwrap();
+    processes
+        .deploy(tenant_id, &caller("pong", "ping"))
+        .await
+        .unwrap();
+    let root = processes
+        .start(tenant_id, "ping", None, Map::new(), None)
+        .await
+        .unwrap();
+    let background = processes.spawn_background();
+    let mut incidents = Vec::new();
+    for _ in 0..1000 {
+        incidents = processes.incidents(tenant_id).await.unwrap();
+        if !incidents.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    background.abort();
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert_eq!(incidents[0].kind, "called_process");
+    assert!(
+        incidents[0].message.contains("deeper than 32"),
+        "{incidents:?}"
+    );
+    let chain = processes.instances(tenant_id, None, 1000).await.unwrap();
+    assert_eq!(
+        chain.len(),
+        okno_process::CALL_DEPTH_MAX + 1,
+        "the root and its nested calls"
+    );
+    assert!(chain.iter().any(|record| record.id == root.id));
 }

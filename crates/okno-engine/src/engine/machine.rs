@@ -131,6 +131,15 @@ impl<'a> Machine<'a> {
                 self.propagated_error = true;
                 self.throw_error(element_instance, element_instance, code, variables);
             }
+            Command::RefuseChildInstance {
+                element_instance,
+                reason,
+            } => self.incident(
+                element_instance,
+                IncidentKind::CalledProcess,
+                reason,
+                Retry::Activate,
+            ),
             Command::CancelInstance => self.cancel_instance(),
             Command::ResolveIncident { incident } => self.resolve(incident),
         }
@@ -174,6 +183,9 @@ impl<'a> Machine<'a> {
                 element_instance, ..
             }
             | Command::PropagateError {
+                element_instance, ..
+            }
+            | Command::RefuseChildInstance {
                 element_instance, ..
             } => match self.state.elements.get(element_instance) {
                 Some(instance)

@@ -200,6 +200,8 @@ pub enum IncidentKind {
     UnhandledError,
     /// The process looped more than [`crate::STEPS_MAX`] steps in one command.
     StepLimit,
+    /// The process a call activity calls could not be started.
+    CalledProcess,
 }
 
 /// What the runtime asks the core to do.
@@ -285,6 +287,15 @@ pub enum Command {
         code: String,
         /// Variables thrown with it.
         variables: Map<String, Value>,
+    },
+    /// The runtime could not start the process a call activity calls (it is not deployed, or
+    /// calls nest too deep): an incident on the call activity; resolving it activates the call
+    /// activity again, which asks for the child again.
+    RefuseChildInstance {
+        /// The call activity's element instance key.
+        element_instance: u64,
+        /// Why, for operators.
+        reason: String,
     },
     /// Cancel the whole instance.
     CancelInstance,
