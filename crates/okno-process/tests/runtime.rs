@@ -166,6 +166,47 @@ async fn until_status(processes: &Processes, tenant_id: TenantId, id: Uuid, stat
     );
 }
 
+/// A tenant and a runtime (node "a") over a fresh store.
+async fn node(database: &TestDatabase) -> (Arc<dyn Store>, TenantId, Processes) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store).await;
+    let processes = Processes::new(Arc::clone(&store), settings("a"));
+    (store, tenant_id, processes)
+}
+
+async fn start_decision(
+    processes: &Processes,
+    tenant_id: TenantId,
+    amount: Value,
+) -> okno_store::InstanceRecord {
+    processes
+        .start(
+            tenant_id,
+            "decision",
+            None,
+            variables(json!({"amount": amount})),
+            None,
+        )
+        .await
+        .unwrap()
+}
+
+/// Activates the next job of a type (there must be one now).
+async fn take_job(processes: &Processes, tenant_id: TenantId, job_type: &str) -> ActivatedJob {
+    processes
+        .activate_jobs(
+            tenant_id,
+            job_type,
+            1,
+            "w",
+            Duration::from_secs(30),
+            Duration::ZERO,
+        )
+        .await
+        .unwrap()
+        .remove(0)
+}
+
 /// Counts calls per (instance, element) and answers with a fixed outcome.
 struct Counting {
     calls: Mutex<HashMap<(Uuid, String), u32>>,
@@ -199,9 +240,7 @@ impl JobWorker for Counting {
 }
 
 async fn local_worker_runs_the_decision_process_to_either_end(database: &TestDatabase) {
-    let store = database.open().await.unwrap();
-    let tenant_id = tenant(&store).await;
-    let processes = Processes::new(Arc::clone(&store), settings("a"));
+    let (store, tenant_id, processes) = node(database).await;
     let deployed = processes
         .deploy(tenant_id, &decision("= amount > 100"))
         .await
@@ -224,16 +263,7 @@ async fn local_worker_runs_the_decision_process_to_either_end(database: &TestDat
         )
         .await
         .unwrap();
-    let small = processes
-        .start(
-            tenant_id,
-            "decision",
-            None,
-            variables(json!({"amount": 50})),
-            None,
-        )
-        .await
-        .unwrap();
+    let small = start_decision(&processes, tenant_id, json!(50)).await;
     until_status(&processes, tenant_id, big.id, "completed").await;
     until_status(&processes, tenant_id, small.id, "completed").await;
 
@@ -271,9 +301,7 @@ async fn local_worker_runs_the_decision_process_to_either_end(database: &TestDat
 }
 
 async fn external_worker_completes_once_and_a_second_answer_is_refused(database: &TestDatabase) {
-    let store = database.open().await.unwrap();
-    let tenant_id = tenant(&store).await;
-    let processes = Processes::new(Arc::clone(&store), settings("a"));
+    let (_store, tenant_id, processes) = node(database).await;
     processes
         .deploy(tenant_id, &decision("= amount > 100"))
         .await
@@ -294,16 +322,7 @@ async fn external_worker_completes_once_and_a_second_answer_is_refused(database:
         })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let instance = processes
-        .start(
-            tenant_id,
-            "decision",
-            None,
-            variables(json!({"amount": 500})),
-            None,
-        )
-        .await
-        .unwrap();
+    let instance = start_decision(&processes, tenant_id, json!(500)).await;
     let jobs = waiting.await.unwrap().unwrap();
     assert_eq!(
         jobs.len(),
@@ -352,23 +371,12 @@ async fn external_worker_completes_once_and_a_second_answer_is_refused(database:
 async fn failed_job_is_retried_then_raises_an_incident_that_resolving_retries(
     database: &TestDatabase,
 ) {
-    let store = database.open().await.unwrap();
-    let tenant_id = tenant(&store).await;
-    let processes = Processes::new(Arc::clone(&store), settings("a"));
+    let (_store, tenant_id, processes) = node(database).await;
     processes
         .deploy(tenant_id, &decision("= amount > 100"))
         .await
         .unwrap();
-    let instance = processes
-        .start(
-            tenant_id,
-            "decision",
-            None,
-            variables(json!({"amount": 1})),
-            None,
-        )
-        .await
-        .unwrap();
+    let instance = start_decision(&processes, tenant_id, json!(1)).await;
     let activate =
         |wait| processes.activate_jobs(tenant_id, "check", 1, "w", Duration::from_secs(30), wait);
     let job = activate(Duration::ZERO).await.unwrap().remove(0);
@@ -433,9 +441,7 @@ async fn failed_job_is_retried_then_raises_an_incident_that_resolving_retries(
 async fn buffered_message_waits_for_its_subscription_and_message_ids_dedupe(
     database: &TestDatabase,
 ) {
-    let store = database.open().await.unwrap();
-    let tenant_id = tenant(&store).await;
-    let processes = Processes::new(Arc::clone(&store), settings("a"));
+    let (_store, tenant_id, processes) = node(database).await;
     processes
         .deploy(tenant_id, &waiting_for_payment())
         .await
@@ -548,9 +554,7 @@ async fn timer_fires_once_across_a_restart(database: &TestDatabase) {
 async fn call_activity_completes_its_parent_and_cancelling_the_parent_cancels_the_child(
     database: &TestDatabase,
 ) {
-    let store = database.open().await.unwrap();
-    let tenant_id = tenant(&store).await;
-    let processes = Processes::new(Arc::clone(&store), settings("a"));
+    let (_store, tenant_id, processes) = node(database).await;
     processes
         .deploy(tenant_id, &parent_and_child())
         .await
@@ -600,23 +604,12 @@ async fn call_activity_completes_its_parent_and_cancelling_the_parent_cancels_th
 }
 
 async fn changed_file_is_a_new_version_and_running_instances_keep_theirs(database: &TestDatabase) {
-    let store = database.open().await.unwrap();
-    let tenant_id = tenant(&store).await;
-    let processes = Processes::new(Arc::clone(&store), settings("a"));
+    let (_store, tenant_id, processes) = node(database).await;
     let first = processes
         .deploy(tenant_id, &decision("= amount > 100"))
         .await
         .unwrap();
-    let old = processes
-        .start(
-            tenant_id,
-            "decision",
-            None,
-            variables(json!({"amount": 150})),
-            None,
-        )
-        .await
-        .unwrap();
+    let old = start_decision(&processes, tenant_id, json!(150)).await;
     let same = processes
         .deploy(tenant_id, &decision("= amount > 100"))
         .await
@@ -630,35 +623,14 @@ async fn changed_file_is_a_new_version_and_running_instances_keep_theirs(databas
         .await
         .unwrap();
     assert_eq!((changed[0].version, changed[0].created), (2, true));
-    let new = processes
-        .start(
-            tenant_id,
-            "decision",
-            None,
-            variables(json!({"amount": 150})),
-            None,
-        )
-        .await
-        .unwrap();
+    let new = start_decision(&processes, tenant_id, json!(150)).await;
     assert_eq!((old.version, new.version), (1, 2));
-    for instance in [&old, &new] {
-        let job = processes
-            .activate_jobs(
-                tenant_id,
-                "check",
-                1,
-                "w",
-                Duration::from_secs(30),
-                Duration::ZERO,
-            )
-            .await
-            .unwrap()
-            .remove(0);
+    for _ in [&old, &new] {
+        let job = take_job(&processes, tenant_id, "check").await;
         processes
             .complete_job(tenant_id, &job.key, Map::new())
             .await
             .unwrap();
-        let _ = instance;
     }
     assert_eq!(
         last_entered(&processes, tenant_id, old.id).await,
@@ -698,36 +670,14 @@ async fn last_entered(processes: &Processes, tenant_id: TenantId, id: Uuid) -> S
 }
 
 async fn feel_failure_at_run_time_is_an_incident_not_a_crash(database: &TestDatabase) {
-    let store = database.open().await.unwrap();
-    let tenant_id = tenant(&store).await;
-    let processes = Processes::new(Arc::clone(&store), settings("a"));
+    let (_store, tenant_id, processes) = node(database).await;
     // Compiles, but `amount` arrives as text: the comparison is null, not a boolean.
     processes
         .deploy(tenant_id, &decision("= amount > 100"))
         .await
         .unwrap();
-    let instance = processes
-        .start(
-            tenant_id,
-            "decision",
-            None,
-            variables(json!({"amount": "lots"})),
-            None,
-        )
-        .await
-        .unwrap();
-    let job = processes
-        .activate_jobs(
-            tenant_id,
-            "check",
-            1,
-            "w",
-            Duration::from_secs(30),
-            Duration::ZERO,
-        )
-        .await
-        .unwrap()
-        .remove(0);
+    let instance = start_decision(&processes, tenant_id, json!("lots")).await;
+    let job = take_job(&processes, tenant_id, "check").await;
     processes
         .complete_job(tenant_id, &job.key, Map::new())
         .await
@@ -825,9 +775,7 @@ fn one_task(tasks: &[&str]) -> String {
 }
 
 async fn waiting_instance_migrates_to_a_new_version_with_a_mapping(database: &TestDatabase) {
-    let store = database.open().await.unwrap();
-    let tenant_id = tenant(&store).await;
-    let processes = Processes::new(Arc::clone(&store), settings("a"));
+    let (_store, tenant_id, processes) = node(database).await;
     processes
         .deploy(tenant_id, &one_task(&["pack"]))
         .await
@@ -938,9 +886,7 @@ async fn timer_start_event_starts_each_repetition_once_across_nodes(database: &T
 async fn call_activities_calling_each_other_across_files_stop_at_the_depth_limit(
     database: &TestDatabase,
 ) {
-    let store = database.open().await.unwrap();
-    let tenant_id = tenant(&store).await;
-    let processes = Processes::new(Arc::clone(&store), settings("a"));
+    let (_store, tenant_id, processes) = node(database).await;
     let caller = |id: &str, callee: &str| {
         format!(
             r#"{HEADER}
