@@ -560,44 +560,29 @@ impl Processes {
                     &InboxCommand::Command(Command::CancelInstance),
                 )?),
                 Effect::InstanceCompleted { variables } => {
-                    if let Some((parent, element)) = record.parent {
-                        let command = Command::CompleteChildInstance {
-                            element_instance: u64::try_from(element).map_err(corrupt)?,
+                    step.inbox.extend(to_parent(&record, |element_instance| {
+                        Command::CompleteChildInstance {
+                            element_instance,
                             variables: variables.clone(),
-                        };
-                        step.inbox.push(inbox_row(
-                            tenant_id,
-                            parent,
-                            &InboxCommand::Command(command),
-                        )?);
-                    }
+                        }
+                    })?);
                 }
                 Effect::ErrorUncaught { code, variables } => {
-                    if let Some((parent, element)) = record.parent {
-                        let command = Command::PropagateError {
-                            element_instance: u64::try_from(element).map_err(corrupt)?,
+                    step.inbox.extend(to_parent(&record, |element_instance| {
+                        Command::PropagateError {
+                            element_instance,
                             code: code.clone(),
                             variables: variables.clone(),
-                        };
-                        step.inbox.push(inbox_row(
-                            tenant_id,
-                            parent,
-                            &InboxCommand::Command(command),
-                        )?);
-                    }
+                        }
+                    })?);
                 }
                 Effect::EscalationUncaught { code } => {
-                    if let Some((parent, element)) = record.parent {
-                        let command = Command::ThrowEscalation {
-                            element_instance: u64::try_from(element).map_err(corrupt)?,
+                    step.inbox.extend(to_parent(&record, |element_instance| {
+                        Command::ThrowEscalation {
+                            element_instance,
                             code: code.clone(),
-                        };
-                        step.inbox.push(inbox_row(
-                            tenant_id,
-                            parent,
-                            &InboxCommand::Command(command),
-                        )?);
-                    }
+                        }
+                    })?);
                 }
             }
         }
@@ -679,6 +664,23 @@ pub(crate) fn new_record(
         created_at: now,
         updated_at: now,
     }
+}
+
+/// The inbox row that tells the calling instance (if any) about this one.
+fn to_parent(
+    record: &InstanceRecord,
+    command: impl FnOnce(u64) -> Command,
+) -> ProcessResult<Option<InboxRecord>> {
+    let Some((parent, element)) = record.parent else {
+        return Ok(None);
+    };
+    let element_instance = u64::try_from(element).map_err(corrupt)?;
+    inbox_row(
+        record.tenant_id,
+        parent,
+        &InboxCommand::Command(command(element_instance)),
+    )
+    .map(Some)
 }
 
 pub(crate) fn inbox_row(
