@@ -28,6 +28,7 @@ mod postgres_tracking;
 mod process;
 mod ranges;
 mod sqlite_process;
+mod sqlite_process_rows;
 mod sqlite_ranges;
 mod sqlite_tracking;
 mod tracking;
