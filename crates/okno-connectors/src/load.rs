@@ -83,27 +83,34 @@ fn read(walker: &mut Walker, root: &Node, file: &str) -> Option<Connector> {
     if let Some(node) = fields.get("description") {
         walker.string(node, "description");
     }
+    // A bad part is reported and replaced by a default, so the rest of the file is still
+    // checked; any error fails the load in the end.
     let (format, keys) = fields
         .required(walker, "format")
-        .and_then(|node| read_format(walker, node, "format"))?;
+        .and_then(|node| read_format(walker, node, "format"))
+        .unwrap_or((Format::Json, KeyCase::AsIs));
     let reply_format = match fields.get("reply_format") {
-        Some(node) => read_format(walker, node, "reply_format")?,
+        Some(node) => {
+            read_format(walker, node, "reply_format").unwrap_or((Format::Json, KeyCase::AsIs))
+        }
         None => (format.clone(), keys),
     };
     let mut limits = Limits::default();
     if let Some(node) = fields.get("body_bytes_max") {
-        limits.bytes_max = walker
+        if let Some(bytes_max) = walker
             .integer(node, "body_bytes_max", 1..=100 * 1024 * 1024)
-            .and_then(|value| usize::try_from(value).ok())?;
+            .and_then(|value| usize::try_from(value).ok())
+        {
+            limits.bytes_max = bytes_max;
+        }
     }
     let settings = match fields.get("settings") {
-        Some(node) => settings(walker, node)?,
-        None => Value::Object(serde_json::Map::new()),
+        Some(node) => settings(walker, node),
+        None => Some(Value::Object(serde_json::Map::new())),
     };
-    let mapping = match fields.get("mapping") {
-        Some(node) => Some(Template::compile(walker, node, "mapping")?),
-        None => None,
-    };
+    let mapping = fields
+        .get("mapping")
+        .map(|node| Template::compile(walker, node, "mapping"));
     let endpoints = match fields.get("endpoints") {
         Some(node) => endpoints(walker, node, mapping.is_some()),
         None => Vec::new(),
@@ -116,6 +123,10 @@ fn read(walker: &mut Walker, root: &Node, file: &str) -> Option<Connector> {
         Some(node) => events(walker, node, &outbound),
         None => BTreeMap::new(),
     };
+    let mapping = match mapping {
+        Some(compiled) => Some(compiled?),
+        None => None,
+    };
     Some(Connector {
         file: file.to_owned(),
         name: name?,
@@ -126,7 +137,7 @@ fn read(walker: &mut Walker, root: &Node, file: &str) -> Option<Connector> {
         reply_keys: reply_format.1,
         limits,
         feel_limits: okno_feel::Limits::default(),
-        settings,
+        settings: settings?,
         mapping,
         endpoints,
         outbound,
