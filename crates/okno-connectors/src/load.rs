@@ -96,13 +96,12 @@ fn read(walker: &mut Walker, root: &Node, file: &str) -> Option<Connector> {
         None => (format.clone(), keys),
     };
     let mut limits = Limits::default();
-    if let Some(node) = fields.get("body_bytes_max") {
-        if let Some(bytes_max) = walker
+    if let Some(node) = fields.get("body_bytes_max")
+        && let Some(bytes_max) = walker
             .integer(node, "body_bytes_max", 1..=100 * 1024 * 1024)
             .and_then(|value| usize::try_from(value).ok())
-        {
-            limits.bytes_max = bytes_max;
-        }
+    {
+        limits.bytes_max = bytes_max;
     }
     let settings = match fields.get("settings") {
         Some(node) => settings(walker, node),

@@ -210,10 +210,11 @@ fn resolve(text: &str, style: ScalarStyle) -> Value {
         _ => {}
     }
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
-        if let Ok(integer) = text.parse::<i64>() {
-            return Value::from(integer);
-        }
+    if !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && let Ok(integer) = text.parse::<i64>()
+    {
+        return Value::from(integer);
     }
     let looks_numeric = digits
         .chars()
@@ -271,10 +272,15 @@ mod tests {
         check("a: 1\na: 2", "error 2:1 the key `a` appears twice");
         check("a: !!str 1", "tags");
         check("a: [1, 2", "error");
+        // Deep flow nesting meets saphyr-parser's own limit; block nesting meets ours.
         check(
             &format!("a: {}{}", "[".repeat(10_000), "]".repeat(10_000)),
-            "nests deeper than 64",
+            "recursion limit",
         );
+        let block: String = (0..70)
+            .map(|depth| format!("{}k:\n", "  ".repeat(depth)))
+            .collect();
+        check(&block, "nests deeper than 64");
         check("", "Null");
     }
 
