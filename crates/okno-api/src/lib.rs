@@ -33,6 +33,7 @@ mod routes;
 
 pub use metrics::Metrics;
 pub use problem::{Problem, ProblemKind};
+pub use routes::connectors::Connectors;
 pub use routes::offices::{LoadError, PostOffices, load_directory};
 
 /// Largest request body by default, in bytes.
@@ -66,6 +67,8 @@ pub struct AppState {
     pub tariff: Arc<okno_postal::Tariff>,
     /// The post office directory (synthetic, or read from `post_offices_file`).
     pub post_offices: Arc<PostOffices>,
+    /// The connectors per tenant (none, or read from `connectors_dir`).
+    pub connectors: Arc<Connectors>,
 }
 
 impl AppState {
@@ -77,7 +80,19 @@ impl AppState {
             config: Arc::new(config),
             tariff: Arc::clone(default_tariff()),
             post_offices: Arc::new(PostOffices::synthetic()),
+            connectors: Arc::new(Connectors::none()),
         }
+    }
+
+    /// The same state with the connectors of `<dir>/<tenant-id>/*.yaml` (every file checked;
+    /// one bad file fails with all its errors), which `POST /v1/admin/connectors:reload`
+    /// re-reads.
+    pub fn with_connectors_dir(
+        mut self,
+        dir: impl Into<std::path::PathBuf>,
+    ) -> Result<Self, okno_connectors::RegistryError> {
+        self.connectors = Arc::new(Connectors::from_dir(dir.into())?);
+        Ok(self)
     }
 
     /// The same state with the post office directory read from a file (CSV or JSON by its
@@ -195,6 +210,18 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/admin/keys/{id}",
             axum::routing::delete(routes::admin::revoke_key),
+        )
+        .route(
+            "/v1/connectors:try",
+            post(routes::connectors::try_connector),
+        )
+        .route(
+            "/v1/admin/connectors:reload",
+            post(routes::connectors::reload),
+        )
+        .route(
+            "/connectors/{tenant}/{name}/{*path}",
+            axum::routing::any(routes::connectors::inbound),
         )
         .route("/healthz", get(routes::system::healthz))
         .route("/readyz", get(routes::system::readyz))

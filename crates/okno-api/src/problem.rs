@@ -73,6 +73,8 @@ problem_kinds! {
         "Every track number range of the tenant for this mail type is used up. An operator adds a range with POST /v1/admin/tenants/{id}/tracknumber-ranges; the metric okno_tracknumber_range_low warns before this happens."),
     NoLabel = ("label-not-ready", StatusCode::CONFLICT, "Label not ready",
         "A label needs a track number on every parcel and a recipient postcode. Assign track numbers with POST /v1/orders/{id}:assign-tracknumbers first."),
+    InvalidConnector = ("invalid-connector", StatusCode::UNPROCESSABLE_ENTITY, "Invalid connector file",
+        "The connector file cannot be loaded. `errors` lists every problem: `pointer` is the file and field (`file#endpoints[0].auth`), `detail` the line, column and reason. Nothing changed."),
     Unavailable = ("unavailable", StatusCode::SERVICE_UNAVAILABLE, "Service unavailable",
         "The database is not reachable. Retry with the same Idempotency-Key."),
     Internal = ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal error",

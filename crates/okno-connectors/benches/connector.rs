@@ -16,7 +16,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn data(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data").join(name)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("benches/data")
+            .join(name),
+    )
+    .unwrap()
 }
 
 fn connector(name: &str) -> Connector {
@@ -70,7 +75,9 @@ fn jsonata() -> Option<(f64, String)> {
 
 fn main() {
     let json = rate(&connector("order-json.yaml"), &data("order.json"));
-    println!("connector_json: {json:.0} orders/s on one thread (parse + map + validate, 30 fields)");
+    println!(
+        "connector_json: {json:.0} orders/s on one thread (parse + map + validate, 30 fields)"
+    );
     let xml = rate(&connector("order-xml.yaml"), &data("order.xml"));
     println!("connector_xml: {xml:.0} orders/s on one thread (parse + map + validate, 30 fields)");
     match jsonata() {

@@ -97,7 +97,8 @@ pub use format::{Format, KeyCase};
 pub use load::{ATTEMPTS_MAX, ENTRIES_MAX, FILE_VERSION};
 pub use registry::{Registry, RegistryError, SharedRegistry};
 pub use runtime::{
-    Answer, Create, Inbound, MappedError, OutboundRequest, Reply, StatusNotice, accepted_okno,
+    Answer, Create, Inbound, MappedError, OutboundRequest, Reply, StatusNotice, TRIAL_ORDER_ID,
+    Trial, TrialReply, accepted_okno,
 };
 pub use template::Source;
 pub use yaml::{YAML_BYTES_MAX, YAML_DEPTH_MAX, YAML_NODES_MAX};

@@ -135,8 +135,41 @@ impl Connector {
         headers: &[(String, String)],
         body: &[u8],
     ) -> Result<Inbound, ConnectorError> {
+        self.receive_checked(endpoint_id, Some(headers), body)
+    }
+
+    /// [`Connector::receive`] without the authentication check: what `okno connector try`
+    /// and `POST /v1/connectors:try` show for a sample payload, which carries no credentials.
+    pub fn receive_unauthenticated(
+        &self,
+        endpoint_id: &str,
+        body: &[u8],
+    ) -> Result<Inbound, ConnectorError> {
+        self.receive_checked(endpoint_id, None, body)
+    }
+
+    /// The endpoint's `error` reply for a body that was refused before it reached the
+    /// connector (over the server's size limit, unreadable), with `reason` as `okno.reason`.
+    pub fn error_reply(&self, endpoint_id: &str, reason: &str) -> Result<Reply, ConnectorError> {
         let endpoint = self.endpoint(endpoint_id)?;
-        if let Err(reason) = endpoint.auth.check(headers, body) {
+        Ok(self.reply(
+            endpoint,
+            ReplyKind::Error,
+            None,
+            &json!({ "reason": reason }),
+        ))
+    }
+
+    fn receive_checked(
+        &self,
+        endpoint_id: &str,
+        headers: Option<&[(String, String)]>,
+        body: &[u8],
+    ) -> Result<Inbound, ConnectorError> {
+        let endpoint = self.endpoint(endpoint_id)?;
+        if let Some(headers) = headers
+            && let Err(reason) = endpoint.auth.check(headers, body)
+        {
             let okno = json!({"reason": reason});
             return Ok(self.answer(endpoint, ReplyKind::Unauthorized, None, okno));
         }
@@ -498,4 +531,98 @@ pub fn accepted_okno(order: &Value, replayed: bool) -> Value {
     }
     okno.insert("replayed".to_owned(), Value::Bool(replayed));
     Value::Object(okno)
+}
+
+/// What an analyst sees for a sample payload (`okno connector try`, `POST /v1/connectors:try`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trial {
+    /// The endpoint tried.
+    pub endpoint: String,
+    /// `order` (a valid canonical order), `rejected` (field errors) or `reply` (the endpoint
+    /// answers without an order: a cart, a status notice, or a body that could not be read).
+    pub outcome: &'static str,
+    /// The canonical order the mapping produced (valid for `order`, as far as it got for
+    /// `rejected`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<Value>,
+    /// The idempotency key the request would carry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// Every failing field, with the mapping field that produced it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<MappedError>,
+    /// The reply the client would get.
+    pub reply: TrialReply,
+}
+
+/// A reply as text, for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrialReply {
+    /// HTTP status.
+    pub status: u16,
+    /// Content type.
+    pub content_type: String,
+    /// The body, decoded as UTF-8 (windows-1251 bodies show replacement characters).
+    pub body: String,
+}
+
+impl From<Reply> for TrialReply {
+    fn from(reply: Reply) -> TrialReply {
+        TrialReply {
+            status: reply.status,
+            content_type: reply.content_type,
+            body: String::from_utf8_lossy(&reply.body).into_owned(),
+        }
+    }
+}
+
+/// The `order_id` an accepted reply shows in a trial, where no order is created.
+pub const TRIAL_ORDER_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+impl Connector {
+    /// Runs `sample` through endpoint `endpoint_id` without authentication and without
+    /// creating anything; an accepted reply shows [`TRIAL_ORDER_ID`].
+    pub fn trial(&self, endpoint_id: &str, sample: &[u8]) -> Result<Trial, ConnectorError> {
+        Ok(match self.receive_unauthenticated(endpoint_id, sample)? {
+            Inbound::Create(create) => {
+                let order = json!({"id": TRIAL_ORDER_ID,
+                    "client_order_number": create.draft.client_order_number, "status": "accepted"});
+                let reply = self.accepted_reply(
+                    endpoint_id,
+                    &create.payload,
+                    &accepted_okno(&order, false),
+                )?;
+                Trial {
+                    endpoint: endpoint_id.to_owned(),
+                    outcome: "order",
+                    order: Some(create.document),
+                    idempotency_key: create.idempotency_key,
+                    errors: Vec::new(),
+                    reply: reply.into(),
+                }
+            }
+            Inbound::Answer(answer) => Trial {
+                endpoint: endpoint_id.to_owned(),
+                outcome: if answer.kind == ReplyKind::Rejected {
+                    "rejected"
+                } else {
+                    "reply"
+                },
+                order: answer.document,
+                idempotency_key: None,
+                errors: answer.errors,
+                reply: answer.reply.into(),
+            },
+        })
+    }
+
+    /// The first endpoint that creates orders, else the first endpoint: what a trial uses
+    /// when no endpoint is named.
+    pub fn default_endpoint(&self) -> Option<&str> {
+        self.endpoints
+            .iter()
+            .find(|endpoint| matches!(endpoint.action, Action::CreateOrder { .. }))
+            .or_else(|| self.endpoints.first())
+            .map(|endpoint| endpoint.id.as_str())
+    }
 }
