@@ -86,6 +86,7 @@ mod format;
 mod load;
 mod registry;
 mod runtime;
+mod scope;
 mod template;
 mod walk;
 mod yaml;

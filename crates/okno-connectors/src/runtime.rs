@@ -7,8 +7,8 @@
 
 use crate::connector::{Action, Connector, Endpoint, ReplyKind, RetryPolicy, UrlPart};
 use crate::error::ConnectorError;
+use crate::scope::Scope;
 use crate::template::{RenderProblem, Template, source_of};
-use okno_feel::Context;
 use okno_model::{FieldError, OrderDraft, input::parse_order_draft};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
@@ -180,16 +180,10 @@ impl Connector {
                 return Ok(self.answer(endpoint, ReplyKind::Error, None, okno));
             }
         };
-        let mut context = match self.context(&payload) {
-            Ok(context) => context,
-            Err(reason) => {
-                let okno = json!({ "reason": reason });
-                return Ok(self.answer(endpoint, ReplyKind::Error, None, okno));
-            }
-        };
+        let mut scope = self.scope(payload);
         match &endpoint.action {
             Action::CreateOrder { idempotency_key } => {
-                Ok(self.create(endpoint, idempotency_key.as_deref(), &mut context, payload))
+                Ok(self.create(endpoint, idempotency_key.as_deref(), scope))
             }
             Action::OrderStatus { order_key, status } => {
                 let limits = &self.feel_limits;
@@ -199,19 +193,17 @@ impl Connector {
                     Ok(other) => other.to_string(),
                 };
                 let notice = StatusNotice {
-                    order_key: text(order_key.evaluate_in(&context, limits)),
-                    status: text(status.evaluate_in(&context, limits)),
+                    order_key: text(scope.evaluate_feel(order_key, limits)),
+                    status: text(scope.evaluate_feel(status, limits)),
                 };
                 let okno = json!({"order_key": notice.order_key, "status": notice.status});
-                let mut inbound = self.answer(endpoint, ReplyKind::Ok, Some(&mut context), okno);
+                let mut inbound = self.answer(endpoint, ReplyKind::Ok, Some(&mut scope), okno);
                 if let Inbound::Answer(answer) = &mut inbound {
                     answer.status_notice = Some(notice);
                 }
                 Ok(inbound)
             }
-            Action::Reply => {
-                Ok(self.answer(endpoint, ReplyKind::Ok, Some(&mut context), json!({})))
-            }
+            Action::Reply => Ok(self.answer(endpoint, ReplyKind::Ok, Some(&mut scope), json!({}))),
         }
     }
 
@@ -225,8 +217,8 @@ impl Connector {
         okno: &Value,
     ) -> Result<Reply, ConnectorError> {
         let endpoint = self.endpoint(endpoint_id)?;
-        let mut context = self.context(payload).ok();
-        Ok(self.reply(endpoint, ReplyKind::Accepted, context.as_mut(), okno))
+        let mut scope = self.scope(payload.clone());
+        Ok(self.reply(endpoint, ReplyKind::Accepted, Some(&mut scope), okno))
     }
 
     /// Maps a body already read into the value tree to the canonical order document, without
@@ -235,9 +227,9 @@ impl Connector {
         let Some(mapping) = &self.mapping else {
             return Err("the connector has no mapping".to_owned());
         };
-        let mut context = self.context(payload)?;
+        let mut scope = self.scope(payload.clone());
         let mut problems = Vec::new();
-        let document = mapping.render_plain(&mut context, &self.feel_limits, &mut problems);
+        let document = mapping.render_plain(&mut scope, &self.feel_limits, &mut problems);
         match problems.first() {
             None => Ok(document),
             Some(problem) => Err(format!("{}: {}", problem.source.field, problem.message)),
@@ -246,31 +238,25 @@ impl Connector {
 
     /// The value tree FEEL sees for a body: an object's entries as variables, a CSV body as
     /// `rows`, anything else as `payload`; and the connector's `settings`.
-    fn context(&self, payload: &Value) -> Result<Context, String> {
-        let mut context = match payload {
-            Value::Object(_) => Context::from_json(payload),
-            Value::Array(_) => Context::from_json(&json!({ "rows": payload })),
-            other => Context::from_json(&json!({ "payload": other })),
-        }
-        .map_err(|error| error.to_string())?;
-        context.push_variable("settings", &self.settings);
-        Ok(context)
+    fn scope(&self, payload: Value) -> Scope {
+        let mut scope = Scope::of_payload(payload);
+        scope.push("settings", &self.settings);
+        scope
     }
 
     fn create(
         &self,
         endpoint: &Endpoint,
         idempotency_key: Option<&okno_feel::Expression>,
-        context: &mut Context,
-        payload: Value,
+        mut scope: Scope,
     ) -> Inbound {
         let Some(mapping) = &self.mapping else {
             let okno = json!({"reason": "the connector has no mapping"});
-            return self.answer(endpoint, ReplyKind::Error, Some(context), okno);
+            return self.answer(endpoint, ReplyKind::Error, Some(&mut scope), okno);
         };
         let limits = &self.feel_limits;
         let mut problems = Vec::new();
-        let document = mapping.render_plain(context, limits, &mut problems);
+        let document = mapping.render_plain(&mut scope, limits, &mut problems);
         let draft = if problems.is_empty() {
             parse_order_draft(&document)
         } else {
@@ -279,13 +265,14 @@ impl Connector {
         let draft = match draft {
             Ok(draft) => draft,
             Err(field_errors) => {
-                let errors = self.attribute(mapping, context, problems, field_errors);
+                let errors = self.attribute(mapping, &mut scope, problems, field_errors);
                 let reason = errors
                     .first()
                     .map(|error| format!("{}: {}", error.pointer, error.detail))
                     .unwrap_or_default();
                 let okno = json!({"errors": errors, "reason": reason});
-                let mut inbound = self.answer(endpoint, ReplyKind::Rejected, Some(context), okno);
+                let mut inbound =
+                    self.answer(endpoint, ReplyKind::Rejected, Some(&mut scope), okno);
                 if let Inbound::Answer(answer) = &mut inbound {
                     answer.errors = errors;
                     answer.document = Some(document);
@@ -294,7 +281,7 @@ impl Connector {
             }
         };
         let idempotency_key = idempotency_key
-            .and_then(|expression| expression.evaluate_in(context, limits).ok())
+            .and_then(|expression| scope.evaluate_feel(expression, limits).ok())
             .and_then(|value| match value {
                 Value::String(text) if !text.trim().is_empty() => Some(text),
                 Value::Number(number) => Some(number.to_string()),
@@ -305,7 +292,7 @@ impl Connector {
             draft,
             document,
             idempotency_key,
-            payload,
+            payload: scope.into_payload(),
         }))
     }
 
@@ -314,14 +301,14 @@ impl Connector {
     fn attribute(
         &self,
         mapping: &Template,
-        context: &mut Context,
+        scope: &mut Scope,
         problems: Vec<RenderProblem>,
         field_errors: Vec<FieldError>,
     ) -> Vec<MappedError> {
         let mut trace = Some(Vec::new());
         let mut ignored = Vec::new();
         mapping.render(
-            context,
+            scope,
             &self.feel_limits,
             &mut String::new(),
             &mut ignored,
@@ -355,12 +342,12 @@ impl Connector {
         &self,
         endpoint: &Endpoint,
         kind: ReplyKind,
-        context: Option<&mut Context>,
+        scope: Option<&mut Scope>,
         okno: Value,
     ) -> Inbound {
         Inbound::Answer(Box::new(Answer {
             kind,
-            reply: self.reply(endpoint, kind, context, &okno),
+            reply: self.reply(endpoint, kind, scope, &okno),
             errors: Vec::new(),
             document: None,
             status_notice: None,
@@ -374,14 +361,14 @@ impl Connector {
         &self,
         endpoint: &Endpoint,
         kind: ReplyKind,
-        context: Option<&mut Context>,
+        scope: Option<&mut Scope>,
         okno: &Value,
     ) -> Reply {
         let spec = endpoint.replies.get(&kind);
         let status = spec.map_or(kind.default_status(), |spec| spec.status);
         let body = match spec.and_then(|spec| spec.body.as_ref()) {
             None => Ok(okno.clone()),
-            Some(template) => self.render_reply(template, context, okno),
+            Some(template) => self.render_reply(template, scope, okno),
         };
         let written = body.and_then(|body| {
             self.reply_format
@@ -406,21 +393,21 @@ impl Connector {
     fn render_reply(
         &self,
         template: &Template,
-        context: Option<&mut Context>,
+        scope: Option<&mut Scope>,
         okno: &Value,
     ) -> Result<Value, String> {
         let mut fallback;
-        let context = match context {
-            Some(context) => context,
+        let scope = match scope {
+            Some(scope) => scope,
             None => {
-                fallback = self.context(&Value::Null)?;
+                fallback = self.scope(Value::Object(Map::new()));
                 &mut fallback
             }
         };
-        context.push_variable("okno", okno);
+        scope.push("okno", okno);
         let mut problems = Vec::new();
-        let body = template.render_plain(context, &self.feel_limits, &mut problems);
-        context.pop_variable();
+        let body = template.render_plain(scope, &self.feel_limits, &mut problems);
+        scope.pop();
         match problems.first() {
             None => Ok(body),
             Some(problem) => Err(format!("{}: {}", problem.source.field, problem.message)),
@@ -438,28 +425,28 @@ impl Connector {
         let Some(indexes) = self.events.get(event) else {
             return Ok(Vec::new());
         };
-        let variables = json!({"order": order, "event": {"type": event}});
+        let mut variables = Map::new();
+        variables.insert("order".to_owned(), order.clone());
+        variables.insert("event".to_owned(), json!({ "type": event }));
         let fail = |operation: &str, reason: String| ConnectorError::Outbound {
             connector: self.name.clone(),
             operation: operation.to_owned(),
             reason,
         };
-        let mut context =
-            Context::from_json(&variables).map_err(|error| fail("", error.to_string()))?;
-        context.push_variable("settings", &self.settings);
+        let mut scope = Scope::of_variables(variables);
+        scope.push("settings", &self.settings);
         let mut requests = Vec::with_capacity(indexes.len());
         for index in indexes {
             let Some(operation) = self.outbound.get(*index) else {
                 continue;
             };
             let failed = |reason: String| fail(&operation.id, reason);
-            let url = self.url(&operation.url, &context).map_err(failed)?;
+            let url = self.url(&operation.url, &mut scope).map_err(failed)?;
             let mut problems = Vec::new();
             let mut headers = Vec::new();
             let body = match &operation.body {
                 Some(template) => {
-                    let value =
-                        template.render_plain(&mut context, &self.feel_limits, &mut problems);
+                    let value = template.render_plain(&mut scope, &self.feel_limits, &mut problems);
                     headers.push(("Content-Type".to_owned(), self.reply_format.content_type()));
                     self.reply_format
                         .write(&value, self.reply_keys)
@@ -468,7 +455,7 @@ impl Connector {
                 None => Vec::new(),
             };
             for (name, template) in &operation.headers {
-                match template.render_plain(&mut context, &self.feel_limits, &mut problems) {
+                match template.render_plain(&mut scope, &self.feel_limits, &mut problems) {
                     Value::Null => {}
                     Value::String(text) => headers.push((name.clone(), text)),
                     other => headers.push((name.clone(), other.to_string())),
@@ -492,14 +479,14 @@ impl Connector {
         Ok(requests)
     }
 
-    fn url(&self, parts: &[UrlPart], context: &Context) -> Result<String, String> {
+    fn url(&self, parts: &[UrlPart], scope: &mut Scope) -> Result<String, String> {
         let mut url = String::new();
         for part in parts {
             match part {
                 UrlPart::Literal(text) => url.push_str(text),
                 UrlPart::Placeholder(expression) | UrlPart::Whole(expression) => {
-                    let value = expression
-                        .evaluate_in(context, &self.feel_limits)
+                    let value = scope
+                        .evaluate_feel(expression, &self.feel_limits)
                         .map_err(|error| error.to_string())?;
                     let text = match value {
                         Value::String(text) => text,

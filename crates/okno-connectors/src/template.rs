@@ -17,9 +17,10 @@
 //! field is reported with the mapping field that produced it.
 
 use crate::error::Position;
+use crate::scope::{Compiled, Scope};
 use crate::walk::{Walker, join};
 use crate::yaml::{Node, NodeKind};
-use okno_feel::{Context, Expression, Limits};
+use okno_feel::{Expression, Limits};
 use serde_json::{Map, Value};
 
 /// Where a template node is written in the connector file.
@@ -35,11 +36,11 @@ pub struct Source {
 #[derive(Debug)]
 pub(crate) enum Template {
     Static(Value),
-    Expression(Box<Expression>, Source),
+    Expression(Box<Compiled>, Source),
     Object(Vec<(String, Template)>, Source),
     List(Vec<Template>, Source),
     Each {
-        list: Box<Expression>,
+        list: Box<Compiled>,
         name: String,
         element: Box<Template>,
         source: Source,
@@ -90,8 +91,9 @@ impl Template {
         };
         match &node.kind {
             NodeKind::Scalar(Value::String(text)) if text.trim_start().starts_with('=') => {
-                compile(walker, text, node.position, path)
-                    .map(|expression| Template::Expression(Box::new(expression), source))
+                compile(walker, text, node.position, path).map(|expression| {
+                    Template::Expression(Box::new(Compiled::new(expression)), source)
+                })
             }
             NodeKind::Scalar(value) => Some(Template::Static(value.clone())),
             NodeKind::Sequence(items) => {
@@ -144,7 +146,7 @@ impl Template {
             .required(walker, "map")
             .and_then(|map| Template::compile(walker, map, &fields.field("map")));
         Some(Template::Each {
-            list: Box::new(list?),
+            list: Box::new(Compiled::new(list?)),
             name: name?,
             element: Box::new(element?),
             source,
@@ -155,7 +157,7 @@ impl Template {
     /// With `trace`, records which source produced each rendered pointer.
     pub(crate) fn render<'t>(
         &'t self,
-        context: &mut Context,
+        scope: &mut Scope,
         limits: &Limits,
         pointer: &mut String,
         problems: &mut Vec<RenderProblem>,
@@ -167,7 +169,7 @@ impl Template {
                 if let Some(trace) = trace {
                     trace.push((pointer.clone(), source));
                 }
-                match expression.evaluate_in(context, limits) {
+                match scope.evaluate(expression, limits) {
                     Ok(value) => value,
                     Err(error) => {
                         problems.push(RenderProblem {
@@ -188,7 +190,7 @@ impl Template {
                     let length = pointer.len();
                     pointer.push('/');
                     pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
-                    let value = field.render(context, limits, pointer, problems, trace);
+                    let value = field.render(scope, limits, pointer, problems, trace);
                     pointer.truncate(length);
                     if !value.is_null() {
                         object.insert(key.clone(), value);
@@ -205,7 +207,7 @@ impl Template {
                     let length = pointer.len();
                     pointer.push('/');
                     pointer.push_str(&index.to_string());
-                    list.push(element.render(context, limits, pointer, problems, trace));
+                    list.push(element.render(scope, limits, pointer, problems, trace));
                     pointer.truncate(length);
                 }
                 Value::Array(list)
@@ -219,7 +221,7 @@ impl Template {
                 if let Some(trace) = trace {
                     trace.push((pointer.clone(), source));
                 }
-                let items = match list.evaluate_in(context, limits) {
+                let items = match scope.evaluate(list, limits) {
                     Ok(Value::Array(items)) => items,
                     Ok(Value::Null) => Vec::new(),
                     // FEEL treats a single value where a list is expected as a list of one.
@@ -235,13 +237,13 @@ impl Template {
                 };
                 let mut rendered = Vec::with_capacity(items.len());
                 for (index, item) in items.iter().enumerate() {
-                    context.push_variable(name, item);
+                    scope.push(name, item);
                     let length = pointer.len();
                     pointer.push('/');
                     pointer.push_str(&index.to_string());
-                    rendered.push(element.render(context, limits, pointer, problems, trace));
+                    rendered.push(element.render(scope, limits, pointer, problems, trace));
                     pointer.truncate(length);
-                    context.pop_variable();
+                    scope.pop();
                 }
                 Value::Array(rendered)
             }
@@ -251,11 +253,11 @@ impl Template {
     /// Renders without tracing.
     pub(crate) fn render_plain(
         &self,
-        context: &mut Context,
+        scope: &mut Scope,
         limits: &Limits,
         problems: &mut Vec<RenderProblem>,
     ) -> Value {
-        self.render(context, limits, &mut String::new(), problems, &mut None)
+        self.render(scope, limits, &mut String::new(), problems, &mut None)
     }
 }
 

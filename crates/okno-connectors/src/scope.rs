@@ -1,0 +1,266 @@
+//! The variables expressions see while one request or event is rendered ([`Scope`]): the
+//! body's value tree, `settings`, `okno`, and each list element, with a fast path for plain
+//! paths.
+//!
+//! Most mapping fields are plain paths (`=order.customer.phone`). dsntk resolves a path by
+//! cloning the whole value its first name holds (the entire `order`), which makes a path cost
+//! as much as converting the order; so a plain path is read here from the JSON tree instead,
+//! with FEEL's results (a missing key or a non-object is null; numbers as FEEL gives them back:
+//! a whole number is an integer). A path through a list (FEEL projects over lists) goes to
+//! FEEL. The FEEL context itself is converted only when an expression needs it, once.
+
+use okno_feel::{Context, Expression, FeelError, Limits};
+use serde_json::{Map, Value};
+
+/// FEEL words that are not variables.
+const KEYWORDS: &[&str] = &[
+    "true",
+    "false",
+    "null",
+    "not",
+    "for",
+    "in",
+    "return",
+    "if",
+    "then",
+    "else",
+    "some",
+    "every",
+    "satisfies",
+    "and",
+    "or",
+    "between",
+    "instance",
+    "of",
+    "function",
+    "external",
+];
+
+/// An expression with, when it is a plain path, the path's names.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub(crate) expression: Expression,
+    path: Option<Vec<String>>,
+}
+
+impl Compiled {
+    pub(crate) fn new(expression: Expression) -> Compiled {
+        let path = plain_path(expression.source());
+        Compiled { expression, path }
+    }
+}
+
+/// `=a.b.c` → `[a, b, c]`, when every part is a name and none a keyword.
+fn plain_path(source: &str) -> Option<Vec<String>> {
+    let body = source.trim().strip_prefix('=').unwrap_or(source).trim();
+    let names: Vec<String> = body.split('.').map(str::to_owned).collect();
+    let valid = names.iter().all(|name| {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !KEYWORDS.contains(&name.as_str())
+    });
+    valid.then_some(names)
+}
+
+/// The variables of one rendering.
+pub(crate) struct Scope {
+    /// An object whose entries are variables, or (with `root_name`) one variable.
+    root: Value,
+    root_name: Option<&'static str>,
+    frames: Vec<(String, Value)>,
+    feel: Option<Context>,
+}
+
+impl std::fmt::Debug for Scope {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Scope")
+            .field("frames", &self.frames.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scope {
+    /// A scope over a body's tree: an object's entries are variables, a list is `rows`,
+    /// anything else `payload`.
+    pub(crate) fn of_payload(payload: Value) -> Scope {
+        let root_name = match &payload {
+            Value::Object(_) => None,
+            Value::Array(_) => Some("rows"),
+            _ => Some("payload"),
+        };
+        Scope {
+            root: payload,
+            root_name,
+            frames: Vec::new(),
+            feel: None,
+        }
+    }
+
+    /// A scope over explicit variables (an object).
+    pub(crate) fn of_variables(variables: Map<String, Value>) -> Scope {
+        Scope::of_payload(Value::Object(variables))
+    }
+
+    /// The body back, as given to [`Scope::of_payload`].
+    pub(crate) fn into_payload(self) -> Value {
+        self.root
+    }
+
+    pub(crate) fn push(&mut self, name: &str, value: &Value) {
+        if let Some(context) = &mut self.feel {
+            context.push_variable(name, value);
+        }
+        self.frames.push((name.to_owned(), value.clone()));
+    }
+
+    pub(crate) fn pop(&mut self) {
+        if self.frames.pop().is_some()
+            && let Some(context) = &mut self.feel
+        {
+            context.pop_variable();
+        }
+    }
+
+    /// The FEEL context, converted on first use.
+    pub(crate) fn context(&mut self) -> Result<&Context, FeelError> {
+        if self.feel.is_none() {
+            let mut context = match self.root_name {
+                None => Context::from_json(&self.root)?,
+                Some(name) => {
+                    let mut variables = Map::new();
+                    variables.insert(name.to_owned(), self.root.clone());
+                    Context::from_json(&Value::Object(variables))?
+                }
+            };
+            for (name, value) in &self.frames {
+                context.push_variable(name, value);
+            }
+            self.feel = Some(context);
+        }
+        match &self.feel {
+            Some(context) => Ok(context),
+            None => unreachable!("the context was set just above"),
+        }
+    }
+
+    fn variable(&self, name: &str) -> Option<&Value> {
+        if let Some((_, value)) = self.frames.iter().rev().find(|(frame, _)| frame == name) {
+            return Some(value);
+        }
+        match self.root_name {
+            Some(root_name) => (root_name == name).then_some(&self.root),
+            None => self.root.get(name),
+        }
+    }
+
+    /// A plain path read from the tree; `None` when FEEL must do it (a list on the way).
+    fn path(&self, names: &[String]) -> Option<Value> {
+        let (first, rest) = names.split_first()?;
+        let mut value = match self.variable(first) {
+            Some(value) => value,
+            None => return Some(Value::Null),
+        };
+        for name in rest {
+            value = match value {
+                Value::Object(entries) => match entries.get(name) {
+                    Some(next) => next,
+                    None => return Some(Value::Null),
+                },
+                Value::Array(_) => return None,
+                _ => return Some(Value::Null),
+            };
+        }
+        Some(as_feel_returns(value))
+    }
+
+    /// Evaluates `compiled`, by the fast path when it is a plain path.
+    pub(crate) fn evaluate(
+        &mut self,
+        compiled: &Compiled,
+        limits: &Limits,
+    ) -> Result<Value, FeelError> {
+        if let Some(names) = &compiled.path
+            && let Some(value) = self.path(names)
+        {
+            return Ok(value);
+        }
+        self.evaluate_feel(&compiled.expression, limits)
+    }
+
+    /// Evaluates an expression by FEEL.
+    pub(crate) fn evaluate_feel(
+        &mut self,
+        expression: &Expression,
+        limits: &Limits,
+    ) -> Result<Value, FeelError> {
+        let context = self.context()?;
+        expression.evaluate_in(context, limits)
+    }
+}
+
+/// A JSON value as FEEL gives it back: a whole number as an integer.
+fn as_feel_returns(value: &Value) -> Value {
+    match value {
+        Value::Number(number) if number.is_f64() => match number.as_f64() {
+            Some(float) if float.fract() == 0.0 && float.abs() < 9.0e15 => {
+                // Exact: |float| < 2^53, so the cast loses nothing.
+                #[allow(clippy::cast_possible_truncation)]
+                Value::from(float as i64)
+            }
+            _ => value.clone(),
+        },
+        Value::Array(items) => Value::Array(items.iter().map(as_feel_returns).collect()),
+        Value::Object(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(key, value)| (key.clone(), as_feel_returns(value)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The fast path gives what FEEL gives, for every kind of path.
+    #[test]
+    fn fast_paths_agree_with_feel() {
+        let payload = json!({"order": {"id": 7, "total": 2499.00, "price": 495.25,
+            "customer": {"name": "Анна"}, "items": [{"sku": "a"}, {"sku": "b"}],
+            "nested": {"n": [1.0, 2.5]}, "flag": true, "none": null}});
+        let limits = Limits::default();
+        let sources = [
+            "=order.id",
+            "=order.total",
+            "=order.price",
+            "=order.customer.name",
+            "=order.customer",
+            "=order.missing",
+            "=order.id.deeper",
+            "=order.items.sku",
+            "=order.nested",
+            "=order.flag",
+            "=order.none",
+            "=nothing",
+            "=order",
+        ];
+        for source in sources {
+            let compiled = Compiled::new(Expression::compile(source).unwrap());
+            let mut scope = Scope::of_payload(payload.clone());
+            let fast = scope.evaluate(&compiled, &limits).unwrap();
+            let feel = scope.evaluate_feel(&compiled.expression, &limits).unwrap();
+            assert_eq!(fast, feel, "{source}");
+        }
+        assert!(plain_path("=order.id").is_some());
+        assert!(plain_path("=not").is_none());
+        assert!(plain_path("=order.id + 1").is_none());
+    }
+}
