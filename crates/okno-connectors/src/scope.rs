@@ -36,18 +36,121 @@ const KEYWORDS: &[&str] = &[
     "external",
 ];
 
-/// An expression with, when it is a plain path, the path's names.
+/// An expression with, when it is a plain path, the path's names; and, when its paths can be
+/// bound beforehand, the same expression over small variables.
 #[derive(Debug)]
 pub(crate) struct Compiled {
     pub(crate) expression: Expression,
     path: Option<Vec<String>>,
+    bound: Option<Bound>,
+}
+
+/// An expression rewritten so that each dotted path `a.b.c` is a variable `__vN` read from the
+/// tree before evaluation, and each lone name a variable of its own: dsntk then converts and
+/// clones only those values, not the whole `order`. Only for expressions without anything
+/// that binds names of its own (`for`, `some`, `every`, filters, context literals, functions).
+#[derive(Debug)]
+struct Bound {
+    expression: Expression,
+    /// Variable name → path in the scope.
+    bindings: Vec<(String, Vec<String>)>,
 }
 
 impl Compiled {
     pub(crate) fn new(expression: Expression) -> Compiled {
         let path = plain_path(expression.source());
-        Compiled { expression, path }
+        let bound = if path.is_some() {
+            None
+        } else {
+            bind(expression.source())
+        };
+        Compiled {
+            expression,
+            path,
+            bound,
+        }
     }
+}
+
+/// Rewrites `source` for [`Bound`], or `None` when it cannot be done safely.
+fn bind(source: &str) -> Option<Bound> {
+    let chars: Vec<char> = source.chars().collect();
+    let mut out = String::with_capacity(source.len() + 16);
+    let mut bindings: Vec<(String, Vec<String>)> = Vec::new();
+    let mut index = 0;
+    while index < chars.len() {
+        let c = chars[index];
+        if c == '"' {
+            let start = index;
+            index += 1;
+            while index < chars.len() && chars[index] != '"' {
+                index += if chars[index] == '\\' { 2 } else { 1 };
+            }
+            index = (index + 1).min(chars.len());
+            out.extend(&chars[start..index]);
+            continue;
+        }
+        if matches!(c, '[' | '{' | '`') {
+            return None;
+        }
+        if c.is_ascii_digit() {
+            while index < chars.len()
+                && (chars[index].is_ascii_alphanumeric() || chars[index] == '.')
+            {
+                out.push(chars[index]);
+                index += 1;
+            }
+            continue;
+        }
+        if !(c.is_ascii_alphabetic() || c == '_') {
+            out.push(c);
+            index += 1;
+            continue;
+        }
+        let mut names = Vec::new();
+        loop {
+            let start = index;
+            while index < chars.len()
+                && (chars[index].is_ascii_alphanumeric() || chars[index] == '_')
+            {
+                index += 1;
+            }
+            names.push(chars[start..index].iter().collect::<String>());
+            let dotted = index + 1 < chars.len()
+                && chars[index] == '.'
+                && (chars[index + 1].is_ascii_alphabetic() || chars[index + 1] == '_');
+            if !dotted {
+                break;
+            }
+            index += 1;
+        }
+        let rest = chars[index..].iter().find(|c| !c.is_whitespace());
+        let called = rest == Some(&'(');
+        let first = names[0].as_str();
+        if ["for", "some", "every", "function", "external"].contains(&first) {
+            return None;
+        }
+        if called
+            || KEYWORDS.contains(&first)
+            || names.iter().any(|name| KEYWORDS.contains(&name.as_str()))
+        {
+            out.push_str(&names.join("."));
+        } else if names.len() == 1 {
+            out.push_str(first);
+            if !bindings.iter().any(|(variable, _)| variable == first) {
+                bindings.push((first.to_owned(), names));
+            }
+        } else {
+            let variable = format!("__v{}", bindings.len());
+            out.push_str(&variable);
+            bindings.push((variable, names));
+        }
+    }
+    let expression = Expression::compile(&out).ok()?;
+    Some(Bound {
+        expression,
+        bindings,
+    })
 }
 
 /// `=a.b.c` → `[a, b, c]`, when every part is a name and none a keyword.
@@ -188,7 +291,27 @@ impl Scope {
         {
             return Ok(value);
         }
+        if let Some(bound) = &compiled.bound
+            && let Some(variables) = self.bindings(&bound.bindings)
+        {
+            return bound.expression.evaluate(&variables, limits);
+        }
         self.evaluate_feel(&compiled.expression, limits)
+    }
+
+    /// The values of a [`Bound`] expression's variables; `None` when a path runs through a
+    /// list (FEEL must project) . A lone name that is no variable (the first word of a
+    /// multi-word function such as `lower case`) is left unbound.
+    fn bindings(&self, bindings: &[(String, Vec<String>)]) -> Option<Value> {
+        let mut variables = Map::new();
+        for (variable, names) in bindings {
+            if names.len() == 1 && self.variable(&names[0]).is_none() {
+                continue;
+            }
+            let value = self.path(names)?;
+            variables.insert(variable.clone(), value);
+        }
+        Some(Value::Object(variables))
     }
 
     /// Evaluates an expression by FEEL.
@@ -259,6 +382,26 @@ mod tests {
             let feel = scope.evaluate_feel(&compiled.expression, &limits).unwrap();
             assert_eq!(fast, feel, "{source}");
         }
+        let bound_sources = [
+            "=order.total * 100",
+            "=if order.flag = true then \"yes\" else \"no\"",
+            "=lower case(order.customer.name)",
+            "=string(order.id) + \"-\" + order.customer.name",
+            "=count(order.items)",
+            "=order.items.sku",
+            "=number(\"1.5\", \",\", \".\") + order.price",
+            "=order.missing + 1",
+        ];
+        for source in bound_sources {
+            let compiled = Compiled::new(Expression::compile(source).unwrap());
+            let mut scope = Scope::of_payload(payload.clone());
+            let fast = scope.evaluate(&compiled, &limits).unwrap();
+            let feel = scope.evaluate_feel(&compiled.expression, &limits).unwrap();
+            assert_eq!(fast, feel, "{source}");
+        }
+        assert!(bind("=sum(for i in order.items return i.x)").is_none());
+        assert!(bind("=order.items[1].sku").is_none());
+        assert!(bind("=order.total * 100").is_some());
         assert!(plain_path("=order.id").is_some());
         assert!(plain_path("=not").is_none());
         assert!(plain_path("=order.id + 1").is_none());
