@@ -48,12 +48,16 @@ pub(crate) struct Compiled {
 /// An expression rewritten so that each dotted path `a.b.c` is a variable `__vN` read from the
 /// tree before evaluation, and each lone name a variable of its own: dsntk then converts and
 /// clones only those values, not the whole `order`. Only for expressions without anything
-/// that binds names of its own (`for`, `some`, `every`, filters, context literals, functions).
+/// that binds names implicitly (filters, context literals, functions); the variables of
+/// `for`, `some` and `every` stay FEEL's own.
 #[derive(Debug)]
 struct Bound {
     expression: Expression,
     /// Variable name → path in the scope.
     bindings: Vec<(String, Vec<String>)>,
+    /// Names the expression binds itself; when one is also a variable of the scope, a use
+    /// outside the loop would mean the scope's, so FEEL evaluates the original instead.
+    locals: Vec<String>,
 }
 
 impl Compiled {
@@ -75,6 +79,7 @@ impl Compiled {
 /// Rewrites `source` for [`Bound`], or `None` when it cannot be done safely.
 fn bind(source: &str) -> Option<Bound> {
     let chars: Vec<char> = source.chars().collect();
+    let locals = loop_variables(&chars);
     let mut out = String::with_capacity(source.len() + 16);
     let mut bindings: Vec<(String, Vec<String>)> = Vec::new();
     let mut index = 0;
@@ -127,10 +132,11 @@ fn bind(source: &str) -> Option<Bound> {
         let rest = chars[index..].iter().find(|c| !c.is_whitespace());
         let called = rest == Some(&'(');
         let first = names[0].as_str();
-        if ["for", "some", "every", "function", "external"].contains(&first) {
+        if ["function", "external"].contains(&first) {
             return None;
         }
         if called
+            || locals.iter().any(|local| local == first)
             || KEYWORDS.contains(&first)
             || names.iter().any(|name| KEYWORDS.contains(&name.as_str()))
         {
@@ -150,6 +156,7 @@ fn bind(source: &str) -> Option<Bound> {
     Some(Bound {
         expression,
         bindings,
+        locals,
     })
 }
 
@@ -166,6 +173,47 @@ fn plain_path(source: &str) -> Option<Vec<String>> {
             && !KEYWORDS.contains(&name.as_str())
     });
     valid.then_some(names)
+}
+
+/// The names bound by `for`/`some`/`every` (`NAME in …`), outside string literals.
+fn loop_variables(chars: &[char]) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut locals = Vec::new();
+    let mut index = 0;
+    while index < chars.len() {
+        let c = chars[index];
+        if c == '"' {
+            index += 1;
+            while index < chars.len() && chars[index] != '"' {
+                index += if chars[index] == '\\' { 2 } else { 1 };
+            }
+            index += 1;
+            words.push(String::new());
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == '_' {
+            let start = index;
+            while index < chars.len()
+                && (chars[index].is_ascii_alphanumeric() || chars[index] == '_')
+            {
+                index += 1;
+            }
+            let word: String = chars[start..index].iter().collect();
+            if word == "in"
+                && let Some(previous) = words.last()
+                && !previous.is_empty()
+            {
+                locals.push(previous.clone());
+            }
+            words.push(word);
+            continue;
+        }
+        if !c.is_whitespace() {
+            words.push(String::new());
+        }
+        index += 1;
+    }
+    locals
 }
 
 /// The variables of one rendering.
@@ -292,6 +340,10 @@ impl Scope {
             return Ok(value);
         }
         if let Some(bound) = &compiled.bound
+            && !bound
+                .locals
+                .iter()
+                .any(|local| self.variable(local).is_some())
             && let Some(variables) = self.bindings(&bound.bindings)
         {
             return bound.expression.evaluate(&variables, limits);
@@ -357,7 +409,8 @@ mod tests {
     #[test]
     fn fast_paths_agree_with_feel() {
         let payload = json!({"order": {"id": 7, "total": 2499.00, "price": 495.25,
-            "customer": {"name": "Анна"}, "items": [{"sku": "a"}, {"sku": "b"}],
+            "customer": {"name": "Анна"},
+            "items": [{"sku": "a", "weight": 1.5, "count": 2}, {"sku": "b", "weight": 3, "count": 1}],
             "nested": {"n": [1.0, 2.5]}, "flag": true, "none": null}});
         let limits = Limits::default();
         let sources = [
@@ -391,6 +444,11 @@ mod tests {
             "=order.items.sku",
             "=number(\"1.5\", \",\", \".\") + order.price",
             "=order.missing + 1",
+            "=sum(for item in order.items return item.weight * item.count)",
+            "=some i in order.items satisfies i.count > 1",
+            "=for a in order.items, b in [1] return a.sku",
+            "=\"in\" + string(order.id)",
+            "=order.total + sum(for order in order.items return order.count)",
         ];
         for source in bound_sources {
             let compiled = Compiled::new(Expression::compile(source).unwrap());
@@ -399,7 +457,14 @@ mod tests {
             let feel = scope.evaluate_feel(&compiled.expression, &limits).unwrap();
             assert_eq!(fast, feel, "{source}");
         }
-        assert!(bind("=sum(for i in order.items return i.x)").is_none());
+        assert_eq!(
+            loop_variables(
+                &"for a in x, b in y return \"c in\""
+                    .chars()
+                    .collect::<Vec<_>>()
+            ),
+            ["a", "b"]
+        );
         assert!(bind("=order.items[1].sku").is_none());
         assert!(bind("=order.total * 100").is_some());
         assert!(plain_path("=order.id").is_some());
