@@ -4,6 +4,7 @@
 
 use crate::auth::Auth;
 use crate::format::{Format, KeyCase};
+use crate::scope::Compiled;
 use crate::template::Template;
 use okno_feel::Expression;
 use serde_json::Value;
@@ -33,12 +34,12 @@ pub struct Connector {
 pub(crate) enum Action {
     /// Map the body to a canonical order draft; the caller creates the order.
     CreateOrder {
-        idempotency_key: Option<Box<Expression>>,
+        idempotency_key: Option<Box<Compiled>>,
     },
     /// A status notice about an order the client sent earlier: okno answers `ok`.
     OrderStatus {
-        order_key: Box<Expression>,
-        status: Box<Expression>,
+        order_key: Box<Compiled>,
+        status: Box<Compiled>,
     },
     /// Answer with the `ok` reply rendered from the body (a cart, a quote).
     Reply,

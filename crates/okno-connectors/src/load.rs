@@ -8,6 +8,7 @@ use crate::connector::{
 };
 use crate::error::LoadErrors;
 use crate::format::{Format, KeyCase};
+use crate::scope::Compiled;
 use crate::template::{self, Template, compile};
 use crate::walk::{Fields, Walker};
 use crate::yaml::{self, Node, NodeKind};
@@ -481,7 +482,7 @@ fn endpoint(walker: &mut Walker, node: &Node, path: &str, has_mapping: bool) -> 
             let key = optional_expression(walker, "idempotency_key");
             Action::CreateOrder {
                 idempotency_key: match key {
-                    Some(key) => Some(Box::new(key?)),
+                    Some(key) => Some(Box::new(Compiled::new(key?))),
                     None => None,
                 },
             }
@@ -494,8 +495,8 @@ fn endpoint(walker: &mut Walker, node: &Node, path: &str, has_mapping: bool) -> 
                 .required(walker, "status")
                 .and_then(|node| template::expression(walker, node, &fields.field("status")));
             Action::OrderStatus {
-                order_key: Box::new(order_key?),
-                status: Box::new(status?),
+                order_key: Box::new(Compiled::new(order_key?)),
+                status: Box::new(Compiled::new(status?)),
             }
         }
         _ => Action::Reply,

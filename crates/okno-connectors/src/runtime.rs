@@ -193,8 +193,8 @@ impl Connector {
                     Ok(other) => other.to_string(),
                 };
                 let notice = StatusNotice {
-                    order_key: text(scope.evaluate_feel(order_key, limits)),
-                    status: text(scope.evaluate_feel(status, limits)),
+                    order_key: text(scope.evaluate(order_key, limits)),
+                    status: text(scope.evaluate(status, limits)),
                 };
                 let okno = json!({"order_key": notice.order_key, "status": notice.status});
                 let mut inbound = self.answer(endpoint, ReplyKind::Ok, Some(&mut scope), okno);
@@ -247,7 +247,7 @@ impl Connector {
     fn create(
         &self,
         endpoint: &Endpoint,
-        idempotency_key: Option<&okno_feel::Expression>,
+        idempotency_key: Option<&crate::scope::Compiled>,
         mut scope: Scope,
     ) -> Inbound {
         let Some(mapping) = &self.mapping else {
@@ -281,7 +281,7 @@ impl Connector {
             }
         };
         let idempotency_key = idempotency_key
-            .and_then(|expression| scope.evaluate_feel(expression, limits).ok())
+            .and_then(|expression| scope.evaluate(expression, limits).ok())
             .and_then(|value| match value {
                 Value::String(text) if !text.trim().is_empty() => Some(text),
                 Value::Number(number) => Some(number.to_string()),
