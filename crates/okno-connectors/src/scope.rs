@@ -42,6 +42,9 @@ const KEYWORDS: &[&str] = &[
 pub(crate) struct Compiled {
     pub(crate) expression: Expression,
     path: Option<Vec<String>>,
+    /// `=a.b * 100`: a plain path times a whole number (roubles to kopecks, kilograms to
+    /// grams), done here in exact decimal arithmetic as FEEL does it.
+    product: Option<(Vec<String>, i64)>,
     bound: Option<Bound>,
 }
 
@@ -63,6 +66,7 @@ struct Bound {
 impl Compiled {
     pub(crate) fn new(expression: Expression) -> Compiled {
         let path = plain_path(expression.source());
+        let product = path_times_integer(expression.source());
         let bound = if path.is_some() {
             None
         } else {
@@ -71,6 +75,7 @@ impl Compiled {
         Compiled {
             expression,
             path,
+            product,
             bound,
         }
     }
@@ -158,6 +163,38 @@ fn bind(source: &str) -> Option<Bound> {
         bindings,
         locals,
     })
+}
+
+/// `=a.b * 100` → (`[a, b]`, 100).
+fn path_times_integer(source: &str) -> Option<(Vec<String>, i64)> {
+    let body = source.trim().strip_prefix('=').unwrap_or(source).trim();
+    let (left, right) = body.split_once('*')?;
+    let factor: i64 = right.trim().parse().ok()?;
+    if !(1..=1_000_000).contains(&factor) {
+        return None;
+    }
+    Some((plain_path(left)?, factor))
+}
+
+/// `number × factor` in exact decimal arithmetic (the number's shortest decimal text, as
+/// FEEL reads JSON numbers); `None` when it does not fit, so FEEL decides.
+fn times(number: &serde_json::Number, factor: i64) -> Option<Value> {
+    if let Some(integer) = number.as_i64() {
+        return integer.checked_mul(factor).map(Value::from);
+    }
+    let text = number.to_string();
+    if text.contains(['e', 'E']) {
+        return None;
+    }
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let digits: i128 = format!("{whole}{fraction}").parse().ok()?;
+    let scale = 10_i128.checked_pow(u32::try_from(fraction.len()).ok()?)?;
+    let product = digits.checked_mul(i128::from(factor))?;
+    if product % scale == 0 {
+        return i64::try_from(product / scale).ok().map(Value::from);
+    }
+    let value = product as f64 / scale as f64;
+    serde_json::Number::from_f64(value).map(Value::Number)
 }
 
 /// `=a.b.c` → `[a, b, c]`, when every part is a name and none a keyword.
@@ -339,6 +376,19 @@ impl Scope {
         {
             return Ok(value);
         }
+        if let Some((names, factor)) = &compiled.product
+            && let Some(value) = self.path(names)
+        {
+            match &value {
+                Value::Number(number) => {
+                    if let Some(product) = times(number, *factor) {
+                        return Ok(product);
+                    }
+                }
+                // FEEL: anything but a number times a number is null.
+                _ => return Ok(Value::Null),
+            }
+        }
         if let Some(bound) = &compiled.bound
             && !bound
                 .locals
@@ -437,6 +487,10 @@ mod tests {
         }
         let bound_sources = [
             "=order.total * 100",
+            "=order.price * 100",
+            "=order.customer.name * 100",
+            "=order.missing * 100",
+            "=order.id * 1000",
             "=if order.flag = true then \"yes\" else \"no\"",
             "=lower case(order.customer.name)",
             "=string(order.id) + \"-\" + order.customer.name",
