@@ -33,6 +33,7 @@ mod routes;
 
 pub use metrics::Metrics;
 pub use problem::{Problem, ProblemKind};
+pub use routes::connectors::Connectors;
 pub use routes::offices::{LoadError, PostOffices, load_directory};
 
 /// Largest request body by default, in bytes.
@@ -68,6 +69,8 @@ pub struct AppState {
     pub post_offices: Arc<PostOffices>,
     /// The BPMN runtime (its background loop is started by whoever serves).
     pub processes: okno_process::Processes,
+    /// The connectors per tenant (none, or read from `connectors_dir`).
+    pub connectors: Arc<Connectors>,
 }
 
 impl AppState {
@@ -83,7 +86,19 @@ impl AppState {
                 okno_process::Settings::default(),
             ),
             oms,
+            connectors: Arc::new(Connectors::none()),
         }
+    }
+
+    /// The same state with the connectors of `<dir>/<tenant-id>/*.yaml` (every file checked;
+    /// one bad file fails with all its errors), which `POST /v1/admin/connectors:reload`
+    /// re-reads.
+    pub fn with_connectors_dir(
+        mut self,
+        dir: impl Into<std::path::PathBuf>,
+    ) -> Result<Self, okno_connectors::RegistryError> {
+        self.connectors = Arc::new(Connectors::from_dir(dir.into())?);
+        Ok(self)
     }
 
     /// The same state with the post office directory read from a file (CSV or JSON by its
@@ -230,6 +245,18 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/admin/keys/{id}",
             axum::routing::delete(routes::admin::revoke_key),
+        )
+        .route(
+            "/v1/connectors:try",
+            post(routes::connectors::try_connector),
+        )
+        .route(
+            "/v1/admin/connectors:reload",
+            post(routes::connectors::reload),
+        )
+        .route(
+            "/connectors/{tenant}/{name}/{*path}",
+            axum::routing::any(routes::connectors::inbound),
         )
         .route("/healthz", get(routes::system::healthz))
         .route("/readyz", get(routes::system::readyz))

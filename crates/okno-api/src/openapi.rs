@@ -2,8 +2,8 @@
 //! the order draft cut out of it (one source for both).
 
 use crate::routes::{
-    admin, clean, labels, offices, orders, participants, processes, system, tariff, tracking,
-    tracknumbers,
+    admin, clean, connectors, labels, offices, orders, participants, processes, system, tariff,
+    tracking, tracknumbers,
 };
 use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -90,6 +90,7 @@ fn add_auth_responses(openapi: &mut utoipa::openapi::OpenApi) {
         processes::list_instances, processes::get_instance, processes::get_history,
         processes::instance_action, processes::publish, processes::signal, processes::activate,
         processes::job_action, processes::incidents, processes::incident_action,
+        connectors::try_connector, connectors::reload,
         admin::create_tenant, admin::list_tenants, admin::create_key, admin::list_keys,
         admin::revoke_key,
         system::healthz, system::readyz, system::metrics,
@@ -103,6 +104,7 @@ fn add_auth_responses(openapi: &mut utoipa::openapi::OpenApi) {
         (name = "tracking", description = "Tracking: operations reported by executors, histories by number. The public page is GET /track/{number}; Russian Post's SOAP services are at POST /rtm34 (single, WSDL at /rtm34?wsdl) and POST /fc (batch, WSDL at /fc?wsdl)"),
         (name = "otpravka", description = "Russian Post-compatible endpoints (Otpravka, tariff.pochta.ru, delivery.pochta.ru): change the host, keep the client"),
         (name = "processes", description = "BPMN processes: deploy Camunda Modeler files, run instances durably, messages and signals, jobs for external workers, incidents"),
+        (name = "connectors", description = "Connector files: try one on a sample payload. Each loaded connector serves its own endpoints under /connectors/{tenant}/{name}/{path}, in its client's format and authentication"),
         (name = "admin", description = "Tenants and keys (operator keys only)"),
         (name = "system", description = "Health and metrics"),
     )

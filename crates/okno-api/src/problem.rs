@@ -75,6 +75,8 @@ problem_kinds! {
         "A label needs a track number on every parcel and a recipient postcode. Assign track numbers with POST /v1/orders/{id}:assign-tracknumbers first."),
     BpmnRejected = ("bpmn-rejected", StatusCode::UNPROCESSABLE_ENTITY, "BPMN file not deployable",
         "The file is not well-formed BPMN, or uses elements okno does not execute, or breaks a rule. `errors` names each element (`/elements/{id}`) with `unsupported` or `invalid` and the reason. Nothing was deployed."),
+    InvalidConnector = ("invalid-connector", StatusCode::UNPROCESSABLE_ENTITY, "Invalid connector file",
+        "The connector file cannot be loaded. `errors` lists every problem: `pointer` is the file and field (`file#endpoints[0].auth`), `detail` the line, column and reason. Nothing changed."),
     Unavailable = ("unavailable", StatusCode::SERVICE_UNAVAILABLE, "Service unavailable",
         "The database is not reachable. Retry with the same Idempotency-Key."),
     Internal = ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal error",

@@ -331,6 +331,7 @@ async fn an_imported_file_replaces_the_directory_and_reloads(app: TestApp) {
     let imported = TestApp {
         router: build_app(state),
         oms: app.oms.clone(),
+        tenant_id: app.tenant_id,
         tenant_key: app.tenant_key.clone(),
         other_tenant_key: app.other_tenant_key.clone(),
         operator_key: app.operator_key.clone(),

@@ -13,6 +13,8 @@ use std::fmt;
 pub struct Context {
     pub(crate) scope: FeelScope,
     pub(crate) longest_list: usize,
+    /// Variables added by [`Context::push_variable`] and not yet popped.
+    pushed: usize,
 }
 
 impl fmt::Debug for Context {
@@ -45,6 +47,27 @@ impl Context {
         Ok(Context {
             scope,
             longest_list,
+            pushed: 0,
         })
+    }
+
+    /// Adds one variable on top of the context (shadowing an entry of the same name), for
+    /// expressions evaluated once per element of a list (a connector's `each`). Only `value`
+    /// is converted, not the whole context again. [`Context::pop_variable`] removes it.
+    pub fn push_variable(&mut self, name: &str, value: &serde_json::Value) {
+        let mut entries = serde_json::Map::new();
+        entries.insert(name.to_owned(), value.clone());
+        self.scope
+            .push(convert::context_of(&entries, &mut self.longest_list));
+        self.pushed += 1;
+    }
+
+    /// Removes the variable added last by [`Context::push_variable`]; does nothing when none
+    /// was added.
+    pub fn pop_variable(&mut self) {
+        if self.pushed > 0 {
+            self.scope.pop();
+            self.pushed -= 1;
+        }
     }
 }

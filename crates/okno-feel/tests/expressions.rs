@@ -208,3 +208,23 @@ fn one_converted_context_serves_many_expressions() {
         FeelErrorKind::BadContext
     );
 }
+
+/// A variable pushed for one list element shadows the context and disappears when popped.
+#[test]
+fn pushed_variables_shadow_and_pop() {
+    let limits = okno_feel::Limits::default();
+    let mut context =
+        okno_feel::Context::from_json(&serde_json::json!({"item": 1, "n": 2})).unwrap();
+    let expression = okno_feel::Expression::compile("=item + n").unwrap();
+    context.push_variable("item", &serde_json::json!(40));
+    assert_eq!(
+        expression.evaluate_in(&context, &limits).unwrap(),
+        serde_json::json!(42)
+    );
+    context.pop_variable();
+    context.pop_variable();
+    assert_eq!(
+        expression.evaluate_in(&context, &limits).unwrap(),
+        serde_json::json!(3)
+    );
+}

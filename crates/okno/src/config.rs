@@ -60,6 +60,12 @@ pub(crate) const KEYS: &[ConfigKey] = &[
         doc: "A real post office directory, CSV or JSON by its extension (`.csv`, `.json`; format in `docs/post-offices.md`), replacing the synthetic one seeded from the postcodes. Every row is checked at start and bad ones are named with row and field; `POST /v1/admin/post-offices:reload` re-reads the file without a restart.",
     },
     ConfigKey {
+        name: "connectors_dir",
+        env: "OKNO_CONNECTORS_DIR",
+        default: "",
+        doc: "A folder of connector files, `<dir>/<tenant-id>/*.yaml` (format in `docs/connectors.md`); each is served under `/connectors/<tenant-id>/<name>/…` for its tenant. Every file is checked at start and every error is named with file, line and field; `POST /v1/admin/connectors:reload` re-reads the folder without a restart. Empty: no connectors.",
+    },
+    ConfigKey {
         name: "tracknumber_block",
         env: "OKNO_TRACKNUMBER_BLOCK",
         default: "100",
@@ -90,6 +96,7 @@ pub(crate) struct Config {
     pub(crate) log_filter: String,
     pub(crate) tariff_file: String,
     pub(crate) post_offices_file: String,
+    pub(crate) connectors_dir: String,
     pub(crate) tracknumber_block: i64,
 }
 
@@ -103,6 +110,7 @@ struct FileConfig {
     log_filter: Option<String>,
     tariff_file: Option<String>,
     post_offices_file: Option<String>,
+    connectors_dir: Option<String>,
     tracknumber_block: Option<i64>,
 }
 
@@ -158,6 +166,7 @@ impl Config {
         let config = Config {
             tariff_file: pick("tariff_file", from_file.tariff_file),
             post_offices_file: pick("post_offices_file", from_file.post_offices_file),
+            connectors_dir: pick("connectors_dir", from_file.connectors_dir),
             tracknumber_block,
             database_url: pick("database_url", from_file.database_url),
             listen: pick("listen", from_file.listen),

@@ -4,6 +4,7 @@
 
 mod bench;
 mod config;
+mod connector;
 mod demo;
 mod import;
 
@@ -77,6 +78,11 @@ enum Command {
     },
     /// Print the JSON Schema of the canonical order draft.
     Schema,
+    /// Check and try connector files.
+    Connector {
+        #[command(subcommand)]
+        command: connector::ConnectorCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,6 +303,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config {
             command: ConfigCommand::Show,
         } => println!("{config:#?}"),
+        Command::Connector { command } => return connector::run(command),
         Command::Schema => {
             println!(
                 "{}",
@@ -454,6 +461,11 @@ async fn serve(
             .map_err(|error| {
                 anyhow::anyhow!("post_offices_file (OKNO_POST_OFFICES_FILE): {error}")
             })?;
+    }
+    if !config.connectors_dir.is_empty() {
+        state = state
+            .with_connectors_dir(&config.connectors_dir)
+            .map_err(|error| anyhow::anyhow!("connectors_dir (OKNO_CONNECTORS_DIR): {error}"))?;
     }
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -43,6 +43,7 @@ pub(crate) const SMALL_BODY_LIMIT: usize = 16 * 1024;
 pub(crate) struct TestApp {
     pub(crate) router: Router,
     pub(crate) oms: Oms,
+    pub(crate) tenant_id: okno_model::TenantId,
     pub(crate) tenant_key: String,
     pub(crate) other_tenant_key: String,
     pub(crate) operator_key: String,
@@ -67,13 +68,14 @@ impl TestApp {
     ) -> TestApp {
         let store = database.open().await.unwrap();
         let oms = Oms::new(store);
-        let (_, _, tenant_key) = oms.create_tenant("shop").await.unwrap();
+        let (tenant, _, tenant_key) = oms.create_tenant("shop").await.unwrap();
         let (_, _, other_key) = oms.create_tenant("other shop").await.unwrap();
         let (_, operator_key) = oms.create_api_key(KeyRole::Operator, None).await.unwrap();
         let config = ApiConfig { body_bytes_max };
         TestApp {
             router: app(AppState::new(oms.clone(), config)),
             oms,
+            tenant_id: tenant.id,
             tenant_key: tenant_key.expose().to_owned(),
             other_tenant_key: other_key.expose().to_owned(),
             operator_key: operator_key.expose().to_owned(),
