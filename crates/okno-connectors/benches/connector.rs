@@ -6,10 +6,14 @@
 //! Run with `cargo bench -p okno-connectors --bench connector` (after `npm ci` in
 //! `bench/jsonata`; without Node or the package the peer is reported as skipped).
 //! Criterion-free on purpose: a plain `Instant` loop for about two seconds after a warm-up,
-//! as the other okno benches.
+//! as the other okno benches. Uses mimalloc, the `okno` binary's allocator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use okno_connectors::{Connector, Inbound};
+
+/// The allocator the `okno` binary runs with, so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::hint::black_box;
 use std::path::Path;
 use std::process::Command;

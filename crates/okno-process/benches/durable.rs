@@ -23,6 +23,10 @@ use okno_store::Tenant;
 use serde_json::{Map, json};
 use tokio::sync::Semaphore;
 
+/// The allocator the `okno` binary runs with, so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The engine peer benchmark's files (`bench/engine-peers/`), so the durable figures are for
 /// the very processes bpmn-engine and SpiffWorkflow ran.
 fn peer_file(name: &str) -> String {

@@ -2,6 +2,11 @@
 //! `tenant`, `key`, `orders import`, `bench`, `config`, `schema`). This crate is glue, not a
 //! library: every rule lives in the crates below it.
 
+/// mimalloc: okno allocates many small JSON values per request and per process step; the
+/// system allocator spent a fifth of the connector benchmark in malloc and free.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench;
 mod config;
 mod connector;
