@@ -132,8 +132,13 @@ impl Processes {
                 process_id,
                 variables,
                 parent,
+                start_event,
             } => {
-                let refusal = if self.call_depth(parent.0).await? >= CALL_DEPTH_MAX {
+                let depth = match parent {
+                    Some((parent, _)) => self.call_depth(parent).await?,
+                    None => 0,
+                };
+                let refusal = if depth >= CALL_DEPTH_MAX {
                     Some(format!(
                         "calls nest deeper than {CALL_DEPTH_MAX}: `{process_id}` is not started \
                          (a cycle of call activities across files?)"
@@ -147,25 +152,38 @@ impl Processes {
                         Err(error) => return Err(error),
                     }
                 };
-                if let Some(reason) = refusal {
+                if let (Some(reason), Some((parent, element))) = (&refusal, parent) {
                     let command = Command::RefuseChildInstance {
-                        element_instance: u64::try_from(parent.1).map_err(corrupt)?,
-                        reason,
+                        element_instance: u64::try_from(element).map_err(corrupt)?,
+                        reason: reason.clone(),
                     };
-                    self.step(Target::Existing(None, parent.0), command, consumed)
+                    self.step(Target::Existing(None, parent), command, consumed)
                         .await?;
                     return Ok(());
                 }
                 let version = self.latest(row.tenant_id, &process_id, None).await?;
-                let mut record =
-                    new_record(row.tenant_id, &process_id, version, Some(parent), None);
+                let mut record = new_record(row.tenant_id, &process_id, version, parent, None);
                 record.id = row.instance_id;
                 let command = Command::StartInstance {
                     variables,
-                    start_event: None,
+                    start_event,
                 };
                 self.step(Target::New(Box::new(record)), command, consumed)
                     .await?;
+            }
+            InboxCommand::Broadcast {
+                name,
+                variables,
+                origin,
+            } => {
+                let rows = self
+                    .broadcast_rows(row.tenant_id, &name, &variables, Some(origin))
+                    .await?;
+                match self.inner.store.expand_process_inbox(row.id, rows).await {
+                    Ok(()) | Err(okno_store::StoreError::Conflict(_)) => {}
+                    Err(error) => return Err(error.into()),
+                }
+                self.inner.wake.notify_one();
             }
             InboxCommand::Command(command) => {
                 self.step(Target::Existing(None, row.instance_id), command, consumed)

@@ -12,13 +12,15 @@ use chrono::Utc;
 use okno_engine::engine::Command;
 use okno_engine::model::{ElementKind, Trigger};
 use okno_model::TenantId;
-use okno_store::{MessageRecord, MessageWrite, StoreError};
+use okno_store::{InboxRecord, MessageRecord, MessageWrite, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::error::{ProcessError, ProcessResult};
-use crate::runtime::{Consumed, Processes, Target, corrupt, new_record, now_ms};
+use crate::runtime::{
+    Consumed, InboxCommand, Processes, Target, corrupt, inbox_row, new_record, now_ms,
+};
 
 /// Longest time to live a message may ask for.
 pub const MESSAGE_TTL_MAX: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -250,16 +252,33 @@ impl Processes {
         Ok(found)
     }
 
-    /// Broadcasts a signal to every instance of the tenant subscribed to it (but `origin`,
-    /// which has had it) and starts every process with a signal start event of that name.
-    /// Returns how many instances it reached or started.
+    /// Broadcasts a signal to every instance of the tenant subscribed to it and starts every
+    /// process with a signal start event of that name, through the inbox (so a crash cannot
+    /// deliver it to some and not others). Returns how many instances it will reach or start.
     pub async fn broadcast(
         &self,
         tenant_id: TenantId,
         name: &str,
         variables: Map<String, Value>,
-        origin: Option<Uuid>,
     ) -> ProcessResult<usize> {
+        let rows = self
+            .broadcast_rows(tenant_id, name, &variables, None)
+            .await?;
+        let reached = rows.len();
+        self.inner.store.insert_process_inbox(rows).await?;
+        self.inner.wake.notify_one();
+        Ok(reached)
+    }
+
+    /// The inbox rows a signal becomes: a `BroadcastSignal` for every subscribed instance but
+    /// `origin` (which has had it), a start for every process with that signal start event.
+    pub(crate) async fn broadcast_rows(
+        &self,
+        tenant_id: TenantId,
+        name: &str,
+        variables: &Map<String, Value>,
+        origin: Option<Uuid>,
+    ) -> ProcessResult<Vec<InboxRecord>> {
         let mut instances: Vec<Uuid> = self
             .inner
             .store
@@ -270,36 +289,24 @@ impl Processes {
             .filter(|instance| Some(*instance) != origin)
             .collect();
         instances.dedup();
-        let mut reached = 0;
+        let mut rows = Vec::new();
         for instance in instances {
-            let command = Command::BroadcastSignal {
+            let command = InboxCommand::Command(Command::BroadcastSignal {
                 name: name.to_owned(),
                 variables: variables.clone(),
-            };
-            match self
-                .step(
-                    Target::Existing(None, instance),
-                    command,
-                    Consumed::default(),
-                )
-                .await
-            {
-                Ok(_) => reached += 1,
-                Err(ProcessError::Rejected(_) | ProcessError::UnknownInstance(_)) => {}
-                Err(error) => return Err(error),
-            }
+            });
+            rows.push(inbox_row(tenant_id, instance, &command)?);
         }
-        for (process_id, version, start_event) in self.starts(tenant_id, name, true).await? {
-            let record = new_record(tenant_id, &process_id, version, None, None);
-            let command = Command::StartInstance {
+        for (process_id, _, start_event) in self.starts(tenant_id, name, true).await? {
+            let command = InboxCommand::Start {
+                process_id,
                 variables: variables.clone(),
+                parent: None,
                 start_event: Some(start_event),
             };
-            self.step(Target::New(Box::new(record)), command, Consumed::default())
-                .await?;
-            reached += 1;
+            rows.push(inbox_row(tenant_id, Uuid::now_v7(), &command)?);
         }
-        Ok(reached)
+        Ok(rows)
     }
 
     /// Gives buffered messages to subscriptions that opened after them; returns how many.

@@ -128,7 +128,6 @@ pub(crate) struct Stepped {
 /// Work to do after a step has committed.
 enum After {
     RunWorker(JobRecord),
-    Broadcast(String, Map<String, Value>),
 }
 
 /// Milliseconds since the epoch, now.
@@ -178,11 +177,21 @@ pub fn parse_key(text: &str) -> ProcessResult<(Uuid, i64)> {
 /// An inbox command: what another instance's step asks of an instance.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum InboxCommand {
-    /// Create the instance (a call activity's child).
+    /// Create the instance: a call activity's child (with its parent), or a process a
+    /// signal starts (at that start event).
     Start {
         process_id: String,
         variables: Map<String, Value>,
-        parent: (Uuid, i64),
+        parent: Option<(Uuid, i64)>,
+        #[serde(default)]
+        start_event: Option<String>,
+    },
+    /// A signal thrown by an instance: becomes one command per subscribed instance and one
+    /// start per process with that signal start event.
+    Broadcast {
+        name: String,
+        variables: Map<String, Value>,
+        origin: Uuid,
     },
     /// Send the engine this command.
     Command(Command),
@@ -538,9 +547,15 @@ impl Processes {
                 Effect::CloseSubscription { subscription } => {
                     step.closed_subscriptions.push(key(*subscription)?);
                 }
-                Effect::BroadcastSignal { name, variables } => {
-                    after.push(After::Broadcast(name.clone(), variables.clone()));
-                }
+                Effect::BroadcastSignal { name, variables } => step.inbox.push(inbox_row(
+                    tenant_id,
+                    id,
+                    &InboxCommand::Broadcast {
+                        name: name.clone(),
+                        variables: variables.clone(),
+                        origin: id,
+                    },
+                )?),
                 Effect::StartChildInstance {
                     element_instance,
                     process_id,
@@ -551,7 +566,8 @@ impl Processes {
                     &InboxCommand::Start {
                         process_id: process_id.clone(),
                         variables: variables.clone(),
-                        parent: (id, key(*element_instance)?),
+                        parent: Some((id, key(*element_instance)?)),
+                        start_event: None,
                     },
                 )?),
                 Effect::CancelChildInstance { element_instance } => step.inbox.push(inbox_row(
@@ -602,6 +618,7 @@ impl Processes {
             match effect {
                 Effect::CreateJob { .. } => jobs = true,
                 Effect::OpenSubscription { .. }
+                | Effect::BroadcastSignal { .. }
                 | Effect::StartChildInstance { .. }
                 | Effect::CancelChildInstance { .. } => wake = true,
                 Effect::InstanceCompleted { .. }
@@ -625,18 +642,6 @@ impl Processes {
         for work in after {
             match work {
                 After::RunWorker(job) => self.run_worker(job),
-                After::Broadcast(name, variables) => {
-                    let this = self.clone();
-                    let (tenant_id, origin) = (record.tenant_id, record.id);
-                    tokio::spawn(async move {
-                        if let Err(error) = this
-                            .broadcast(tenant_id, &name, variables, Some(origin))
-                            .await
-                        {
-                            tracing::warn!(%error, signal = %name, "signal broadcast failed");
-                        }
-                    });
-                }
             }
         }
     }
@@ -695,6 +700,7 @@ pub(crate) fn inbox_row(
         kind: match command {
             InboxCommand::Start { .. } => "start",
             InboxCommand::Command(_) => "command",
+            InboxCommand::Broadcast { .. } => "broadcast",
         }
         .to_owned(),
         body: serde_json::to_string(command).map_err(corrupt)?,

@@ -58,6 +58,7 @@ both!(
     waiting_instance_migrates_to_a_new_version_with_a_mapping,
     timer_start_event_starts_each_repetition_once_across_nodes,
     call_activities_calling_each_other_across_files_stop_at_the_depth_limit,
+    a_thrown_signal_reaches_every_waiting_instance_and_starts_signal_processes,
 );
 
 const HEADER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -935,4 +936,87 @@ async fn call_activities_calling_each_other_across_files_stop_at_the_depth_limit
         "the root and its nested calls"
     );
     assert!(chain.iter().any(|record| record.id == root.id));
+}
+
+fn signals() -> String {
+    format!(
+        r#"{HEADER}
+<bpmn:signal id="go" name="stock-arrived"/>
+<bpmn:process id="thrower" isExecutable="true">
+  <bpmn:startEvent id="start"/>
+  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="throw"/>
+  <bpmn:intermediateThrowEvent id="throw"><bpmn:signalEventDefinition signalRef="go"/></bpmn:intermediateThrowEvent>
+  <bpmn:sequenceFlow id="f2" sourceRef="throw" targetRef="end"/>
+  <bpmn:endEvent id="end"/>
+</bpmn:process>
+<bpmn:process id="waiter" isExecutable="true">
+  <bpmn:startEvent id="wstart"/>
+  <bpmn:sequenceFlow id="w1" sourceRef="wstart" targetRef="catch"/>
+  <bpmn:intermediateCatchEvent id="catch"><bpmn:signalEventDefinition signalRef="go"/></bpmn:intermediateCatchEvent>
+  <bpmn:sequenceFlow id="w2" sourceRef="catch" targetRef="wend"/>
+  <bpmn:endEvent id="wend"/>
+</bpmn:process>
+<bpmn:process id="restock" isExecutable="true">
+  <bpmn:startEvent id="rstart"><bpmn:signalEventDefinition signalRef="go"/></bpmn:startEvent>
+  <bpmn:sequenceFlow id="r1" sourceRef="rstart" targetRef="rend"/>
+  <bpmn:endEvent id="rend"/>
+</bpmn:process></bpmn:definitions>"#
+    )
+}
+
+async fn a_thrown_signal_reaches_every_waiting_instance_and_starts_signal_processes(
+    database: &TestDatabase,
+) {
+    let (_store, tenant_id, processes) = node(database).await;
+    processes.deploy(tenant_id, &signals()).await.unwrap();
+    let waiters = [
+        processes
+            .start(tenant_id, "waiter", None, Map::new(), None)
+            .await
+            .unwrap(),
+        processes
+            .start(tenant_id, "waiter", None, Map::new(), None)
+            .await
+            .unwrap(),
+    ];
+    // The thrower's step commits the broadcast with itself; delivery is the background's.
+    let thrower = processes
+        .start(tenant_id, "thrower", None, Map::new(), None)
+        .await
+        .unwrap();
+    assert_eq!(thrower.status, "completed");
+    assert_eq!(
+        processes
+            .instance(tenant_id, waiters[0].id)
+            .await
+            .unwrap()
+            .status,
+        "active"
+    );
+    let background = processes.spawn_background();
+    for waiter in &waiters {
+        until_status(&processes, tenant_id, waiter.id, "completed").await;
+    }
+    let mut restocks = 0;
+    for _ in 0..500 {
+        let all = processes.instances(tenant_id, None, 100).await.unwrap();
+        restocks = all
+            .iter()
+            .filter(|record| record.process_id == "restock")
+            .count();
+        if restocks > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(restocks, 1, "the signal start event starts one instance");
+    // From outside: the answer counts the receivers (none wait now; one process starts).
+    assert_eq!(
+        processes
+            .broadcast(tenant_id, "stock-arrived", Map::new())
+            .await
+            .unwrap(),
+        1
+    );
+    background.abort();
 }

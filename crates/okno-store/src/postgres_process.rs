@@ -711,6 +711,23 @@ impl ProcessStore for PostgresStore {
         .collect()
     }
 
+    async fn expand_process_inbox(&self, handled: Uuid, rows: Vec<InboxRecord>) -> StoreResult<()> {
+        let mut transaction = self.pool().begin().await.map_err(backend)?;
+        let deleted = sqlx::query("DELETE FROM process_inbox WHERE id = $1")
+            .bind(handled)
+            .execute(&mut *transaction)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        if deleted != 1 {
+            return Err(StoreError::Conflict(format!(
+                "inbox row {handled} already handled"
+            )));
+        }
+        insert_inbox(&mut transaction, &rows).await?;
+        transaction.commit().await.map_err(backend)
+    }
+
     async fn insert_process_inbox(&self, rows: Vec<InboxRecord>) -> StoreResult<()> {
         let mut transaction = self.pool().begin().await.map_err(backend)?;
         insert_inbox(&mut transaction, &rows).await?;

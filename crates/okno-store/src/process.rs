@@ -298,6 +298,9 @@ pub trait ProcessStore: Send + Sync {
     async fn process_inbox(&self, limit: u32) -> StoreResult<Vec<InboxRecord>>;
     /// Writes inbox rows on their own (a signal broadcast from outside any instance).
     async fn insert_process_inbox(&self, rows: Vec<InboxRecord>) -> StoreResult<()>;
+    /// Replaces one inbox row by others in one transaction (a broadcast becomes one row per
+    /// receiver); `Conflict` if the row is already gone.
+    async fn expand_process_inbox(&self, handled: Uuid, rows: Vec<InboxRecord>) -> StoreResult<()>;
     /// Open subscriptions of a tenant to a message (`signal` false) or signal of this name
     /// whose key matches (`None` key: every one), oldest instance first.
     async fn process_subscriptions(

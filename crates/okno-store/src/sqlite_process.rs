@@ -677,6 +677,22 @@ impl ProcessStore for SqliteStore {
         .await
     }
 
+    async fn expand_process_inbox(&self, handled: Uuid, rows: Vec<InboxRecord>) -> StoreResult<()> {
+        self.write(move |connection| {
+            let deleted = connection
+                .execute(
+                    "DELETE FROM process_inbox WHERE id = ?1",
+                    params![handled.to_string()],
+                )
+                .map_err(backend)?;
+            if deleted != 1 {
+                return Err(conflict(format!("inbox row {handled} already handled")));
+            }
+            insert_inbox(connection, &rows)
+        })
+        .await
+    }
+
     async fn insert_process_inbox(&self, rows: Vec<InboxRecord>) -> StoreResult<()> {
         self.write(move |connection| insert_inbox(connection, &rows))
             .await

@@ -403,11 +403,11 @@ struct SignalRequest {
 }
 
 /// Broadcast a signal to every waiting instance of the tenant and start processes with that
-/// signal start event.
+/// signal start event (delivered by the background loop right after the answer).
 #[utoipa::path(
     post, path = "/v1/signals", tag = "processes",
     request_body(content = serde_json::Value, description = "{name, variables?}"),
-    responses((status = 200, description = "How many instances it reached or started", body = serde_json::Value)),
+    responses((status = 200, description = "How many instances it will reach or start", body = serde_json::Value)),
     security(("api_key" = []))
 )]
 pub(crate) async fn signal(
@@ -419,7 +419,7 @@ pub(crate) async fn signal(
     let variables = okno_process::variables_of(request.variables.as_ref(), "/variables")?;
     let reached = state
         .processes
-        .broadcast(auth.tenant_id, &request.name, variables, None)
+        .broadcast(auth.tenant_id, &request.name, variables)
         .await?;
     Ok(Json(json!({ "reached": reached })))
 }
