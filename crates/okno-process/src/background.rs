@@ -83,7 +83,11 @@ impl Processes {
         for row in self.inner.store.process_inbox(ROUND_BATCH).await? {
             match self.handle_inbox(&row).await {
                 Ok(()) => done += 1,
-                Err(ProcessError::Rejected(_) | ProcessError::UnknownInstance(_)) => {
+                Err(
+                    ProcessError::Rejected(_)
+                    | ProcessError::UnknownInstance(_)
+                    | ProcessError::UnknownProcess(_),
+                ) => {
                     self.inner
                         .store
                         .discard_process_work(None, Some(row.id))
@@ -138,30 +142,35 @@ impl Processes {
                     Some((parent, _)) => self.call_depth(parent).await?,
                     None => 0,
                 };
-                let refusal = if depth >= CALL_DEPTH_MAX {
-                    Some(format!(
+                let version = if depth >= CALL_DEPTH_MAX {
+                    Err(format!(
                         "calls nest deeper than {CALL_DEPTH_MAX}: `{process_id}` is not started \
                          (a cycle of call activities across files?)"
                     ))
                 } else {
                     match self.latest(row.tenant_id, &process_id, None).await {
-                        Ok(_) => None,
+                        Ok(version) => Ok(version),
                         Err(ProcessError::UnknownProcess(_)) => {
-                            Some(format!("the called process `{process_id}` is not deployed"))
+                            Err(format!("the called process `{process_id}` is not deployed"))
                         }
                         Err(error) => return Err(error),
                     }
                 };
-                if let (Some(reason), Some((parent, element))) = (&refusal, parent) {
-                    let command = Command::RefuseChildInstance {
-                        element_instance: u64::try_from(element).map_err(corrupt)?,
-                        reason: reason.clone(),
-                    };
-                    self.step(Target::Existing(None, parent), command, consumed)
-                        .await?;
-                    return Ok(());
-                }
-                let version = self.latest(row.tenant_id, &process_id, None).await?;
+                let version = match (version, parent) {
+                    (Ok(version), _) => version,
+                    (Err(reason), Some((parent, element))) => {
+                        let command = Command::RefuseChildInstance {
+                            element_instance: u64::try_from(element).map_err(corrupt)?,
+                            reason,
+                        };
+                        self.step(Target::Existing(None, parent), command, consumed)
+                            .await?;
+                        return Ok(());
+                    }
+                    (Err(_), None) => {
+                        return Err(ProcessError::UnknownProcess(process_id));
+                    }
+                };
                 let mut record = new_record(row.tenant_id, &process_id, version, parent, None);
                 record.id = row.instance_id;
                 let command = Command::StartInstance {

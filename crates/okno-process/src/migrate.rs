@@ -116,8 +116,6 @@ impl Processes {
             let from = self
                 .definition(tenant_id, &record.process_id, record.version)
                 .await?;
-            self.latest(tenant_id, &record.process_id, Some(version))
-                .await?;
             let to = self
                 .definition(tenant_id, &record.process_id, version)
                 .await?;

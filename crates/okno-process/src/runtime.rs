@@ -331,18 +331,16 @@ impl Processes {
         process_id: &str,
         version: Option<i64>,
     ) -> ProcessResult<i64> {
-        let found = self
-            .inner
+        self.inner
             .store
-            .process_version(tenant_id, process_id, version)
+            .process_version_number(tenant_id, process_id, version)
             .await?
             .ok_or_else(|| {
                 ProcessError::UnknownProcess(match version {
                     Some(version) => format!("{process_id} v{version}"),
                     None => process_id.to_owned(),
                 })
-            })?;
-        Ok(found.version)
+            })
     }
 
     /// Starts an instance of the latest (or the given) version with variables; returns its id
@@ -479,12 +477,6 @@ impl Processes {
         let mut after = Vec::new();
         let id = record.id;
         let tenant_id = record.tenant_id;
-        let local = self
-            .inner
-            .workers
-            .read()
-            .map(|workers| workers.keys().cloned().collect::<Vec<_>>())
-            .unwrap_or_default();
         let key = |value: u64| i64::try_from(value).map_err(corrupt);
         for effect in &output.effects {
             match effect {
@@ -499,7 +491,12 @@ impl Processes {
                     not_before,
                 } => {
                     let not_before_ms = not_before.map_or(now, |at| at.0);
-                    let run_here = local.contains(job_type) && not_before_ms <= now;
+                    let run_here = not_before_ms <= now
+                        && self
+                            .inner
+                            .workers
+                            .read()
+                            .is_ok_and(|workers| workers.contains_key(job_type));
                     let lock_ms = i64::try_from(self.inner.settings.worker_lock.as_millis())
                         .unwrap_or(i64::MAX);
                     let body = job_body(&record, *element_instance, element_id, headers, variables);

@@ -143,7 +143,12 @@ impl Processes {
             .process_instance(Some(tenant_id), id)
             .await?
             .ok_or_else(|| ProcessError::UnknownInstance(id.to_string()))?;
-        let (state, definition) = self.loaded(&record).await?;
+        self.view(&record).await
+    }
+
+    /// The view of a record a call just returned (no second read of the instance).
+    pub async fn view(&self, record: &InstanceRecord) -> ProcessResult<InstanceView> {
+        let (state, definition) = self.loaded(record).await?;
         let variables: Map<String, Value> = match (&state.result, state.root) {
             (Some(result), _) => result.clone().into_iter().collect(),
             (None, Some(root)) => state
@@ -176,7 +181,7 @@ impl Processes {
             parent: record.parent.map(|(parent, _)| parent),
             variables,
             active_elements,
-            incidents: incidents_of(&record, &state, &definition),
+            incidents: incidents_of(record, &state, &definition),
             jobs: state
                 .jobs
                 .keys()

@@ -524,6 +524,24 @@ impl ProcessStore for PostgresStore {
         .transpose()
     }
 
+    async fn process_version_number(
+        &self,
+        tenant_id: TenantId,
+        process_id: &str,
+        version: Option<i64>,
+    ) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT MAX(version) FROM process_versions WHERE tenant_id = $1 AND process_id = $2 \
+             AND ($3::BIGINT IS NULL OR version = $3)",
+        )
+        .bind(tenant_id.as_uuid())
+        .bind(process_id)
+        .bind(version)
+        .fetch_one(self.pool())
+        .await
+        .map_err(backend)
+    }
+
     async fn process_versions(&self, tenant_id: TenantId) -> StoreResult<Vec<ProcessVersion>> {
         sqlx::query(&format!(
             "SELECT {VERSION_COLUMNS} FROM process_versions WHERE tenant_id = $1 \

@@ -249,6 +249,14 @@ pub trait ProcessStore: Send + Sync {
         process_id: &str,
         version: Option<i64>,
     ) -> StoreResult<Option<ProcessVersion>>;
+    /// The number of one version (the latest for `None`), without reading its file: what
+    /// starting an instance needs.
+    async fn process_version_number(
+        &self,
+        tenant_id: TenantId,
+        process_id: &str,
+        version: Option<i64>,
+    ) -> StoreResult<Option<i64>>;
     /// Every version of every process of a tenant, by process id then version (BPMN text
     /// included).
     async fn process_versions(&self, tenant_id: TenantId) -> StoreResult<Vec<ProcessVersion>>;

@@ -480,6 +480,28 @@ impl ProcessStore for SqliteStore {
         .await
     }
 
+    async fn process_version_number(
+        &self,
+        tenant_id: TenantId,
+        process_id: &str,
+        version: Option<i64>,
+    ) -> StoreResult<Option<i64>> {
+        let process_id = process_id.to_owned();
+        self.read(move |connection| {
+            connection
+                .prepare_cached(
+                    "SELECT MAX(version) FROM process_versions \
+                     WHERE tenant_id = ?1 AND process_id = ?2 AND (?3 IS NULL OR version = ?3)",
+                )
+                .map_err(backend)?
+                .query_row(params![tenant_id.to_string(), process_id, version], |row| {
+                    row.get(0)
+                })
+                .map_err(backend)
+        })
+        .await
+    }
+
     async fn process_versions(&self, tenant_id: TenantId) -> StoreResult<Vec<ProcessVersion>> {
         self.read(move |connection| {
             query(

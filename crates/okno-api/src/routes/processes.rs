@@ -214,7 +214,7 @@ pub(crate) async fn start(
             request.business_key,
         )
         .await?;
-    let view = state.processes.instance(auth.tenant_id, record.id).await?;
+    let view = state.processes.view(&record).await?;
     let location = format!("/v1/process-instances/{}", record.id);
     Ok((
         StatusCode::CREATED,
@@ -340,8 +340,8 @@ pub(crate) async fn instance_action(
             ));
         }
     };
-    if action == "cancel" {
-        state.processes.cancel(auth.tenant_id, id).await?;
+    let record = if action == "cancel" {
+        state.processes.cancel(auth.tenant_id, id).await?
     } else {
         let value: Value = serde_json::from_slice(&body)
             .map_err(|error| Problem::new(ProblemKind::MalformedJson, error.to_string()))?;
@@ -349,9 +349,9 @@ pub(crate) async fn instance_action(
         state
             .processes
             .migrate(auth.tenant_id, id, request.version, &request.mapping)
-            .await?;
-    }
-    Ok(Json(state.processes.instance(auth.tenant_id, id).await?).into_response())
+            .await?
+    };
+    Ok(Json(state.processes.view(&record).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -587,5 +587,5 @@ pub(crate) async fn incident_action(
         .processes
         .resolve_incident(auth.tenant_id, key)
         .await?;
-    Ok(Json(state.processes.instance(auth.tenant_id, record.id).await?).into_response())
+    Ok(Json(state.processes.view(&record).await?).into_response())
 }
