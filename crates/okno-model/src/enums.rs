@@ -253,6 +253,19 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// Why an order is held.
+    HoldKind, {
+        /// The recipient's address could not be confirmed; waits for a correction or an
+        /// operator.
+        Address = "address",
+        /// Waiting for the customer's payment.
+        Payment = "payment",
+        /// An operator stopped the order.
+        Operator = "operator",
+    }
+);
+
 impl OrderStatus {
     /// Whether no further change of status is possible.
     pub const fn is_final(self) -> bool {

@@ -20,9 +20,57 @@ pub enum EventKind {
     /// Track numbers were issued for the order's parcels.
     #[serde(rename = "order.tracknumber_assigned")]
     TrackNumberAssigned,
+    /// A hold was placed on the order (address, payment, operator).
+    #[serde(rename = "order.hold_placed")]
+    HoldPlaced,
+    /// A hold was released.
+    #[serde(rename = "order.hold_released")]
+    HoldReleased,
+    /// The recipient's address was corrected.
+    #[serde(rename = "order.address_corrected")]
+    AddressCorrected,
+    /// The executor and the price were chosen.
+    #[serde(rename = "order.priced")]
+    Priced,
+    /// The label was issued; the order is ready to ship.
+    #[serde(rename = "order.label_issued")]
+    LabelIssued,
+    /// The track numbers were registered with tracking.
+    #[serde(rename = "order.tracking_registered")]
+    TrackingRegistered,
+    /// The client was told the shipment is ready (track numbers, label, price).
+    #[serde(rename = "order.client_notified")]
+    ClientNotified,
+    /// The order is close to its deadline and was escalated.
+    #[serde(rename = "order.escalated")]
+    Escalated,
+    /// A parcel was weighed and measured (the sorter).
+    #[serde(rename = "order.measured")]
+    Measured,
+    /// The order was put in a batch (партия) or taken out of one.
+    #[serde(rename = "order.batched")]
+    Batched,
 }
 
 impl EventKind {
+    /// Every kind, in declaration order.
+    pub const ALL: &'static [EventKind] = &[
+        EventKind::Created,
+        EventKind::Cancelled,
+        EventKind::StatusChanged,
+        EventKind::TrackNumberAssigned,
+        EventKind::HoldPlaced,
+        EventKind::HoldReleased,
+        EventKind::AddressCorrected,
+        EventKind::Priced,
+        EventKind::LabelIssued,
+        EventKind::TrackingRegistered,
+        EventKind::ClientNotified,
+        EventKind::Escalated,
+        EventKind::Measured,
+        EventKind::Batched,
+    ];
+
     /// The stored name.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -30,18 +78,22 @@ impl EventKind {
             EventKind::Cancelled => "order.cancelled",
             EventKind::StatusChanged => "order.status_changed",
             EventKind::TrackNumberAssigned => "order.tracknumber_assigned",
+            EventKind::HoldPlaced => "order.hold_placed",
+            EventKind::HoldReleased => "order.hold_released",
+            EventKind::AddressCorrected => "order.address_corrected",
+            EventKind::Priced => "order.priced",
+            EventKind::LabelIssued => "order.label_issued",
+            EventKind::TrackingRegistered => "order.tracking_registered",
+            EventKind::ClientNotified => "order.client_notified",
+            EventKind::Escalated => "order.escalated",
+            EventKind::Measured => "order.measured",
+            EventKind::Batched => "order.batched",
         }
     }
 
     /// Parses a stored name.
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "order.created" => Some(EventKind::Created),
-            "order.cancelled" => Some(EventKind::Cancelled),
-            "order.status_changed" => Some(EventKind::StatusChanged),
-            "order.tracknumber_assigned" => Some(EventKind::TrackNumberAssigned),
-            _ => None,
-        }
+        Self::ALL.iter().copied().find(|kind| kind.as_str() == text)
     }
 }
 

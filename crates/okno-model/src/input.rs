@@ -98,6 +98,8 @@ impl OrderDraft {
             parcels: self.parcels,
             services: self.services,
             comment: self.comment,
+            holds: Vec::new(),
+            fulfilment: crate::order::Fulfilment::default(),
             version: 1,
             created_at: now,
             updated_at: now,

@@ -18,13 +18,15 @@ pub mod order;
 pub mod participant;
 pub mod tracking;
 
-pub use enums::{MailCategory, MailType, OrderStatus, Priority, RequestedService, VatRate};
+pub use enums::{
+    HoldKind, MailCategory, MailType, OrderStatus, Priority, RequestedService, VatRate,
+};
 pub use event::{Actor, EventKind, OrderEvent};
 pub use ids::{ApiKeyId, OrderId, ParticipantId, TenantId};
 pub use input::{
     FieldError, OrderDraft, ParticipantDraft, parse_order_draft, parse_participant_draft,
 };
-pub use order::{Address, AddressKind, Dimensions, Item, Order, Parcel, Party};
+pub use order::{Address, AddressKind, Dimensions, Fulfilment, Hold, Item, Order, Parcel, Party};
 pub use participant::{Participant, ParticipantRoles};
 pub use tracking::{
     TrackingEvent, TrackingOperation, TrackingStatus, normalize_track_number,

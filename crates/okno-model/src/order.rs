@@ -4,7 +4,9 @@
 //! difference is what okno assigns: the id, the tenant, the status, the version and the
 //! timestamps. Times are UTC, except a client's deadline, which keeps the offset it was sent with.
 
-use crate::enums::{MailCategory, MailType, OrderStatus, Priority, RequestedService, VatRate};
+use crate::enums::{
+    HoldKind, MailCategory, MailType, OrderStatus, Priority, RequestedService, VatRate,
+};
 use crate::ids::{OrderId, ParticipantId, TenantId};
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
@@ -43,6 +45,13 @@ pub struct Order {
     /// Free-text comment from the client.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// What stops the order from moving on (several at once: address, payment, operator);
+    /// the process waits at its gate until none is left.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holds: Vec<Hold>,
+    /// What preparation found out: executor, price, label, tracking registration.
+    #[serde(default, skip_serializing_if = "Fulfilment::is_empty")]
+    pub fulfilment: Fulfilment,
     /// Optimistic-concurrency version; starts at 1 and grows by one with every change.
     pub version: i64,
     /// When okno accepted the order (UTC).
@@ -51,6 +60,59 @@ pub struct Order {
     /// When the order last changed (UTC).
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: DateTime<Utc>,
+}
+
+/// One reason an order may not move on, with who owns it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Hold {
+    /// Which kind; an order has at most one hold of each kind.
+    pub kind: HoldKind,
+    /// Who must act to release it: `process`, `shop`, `operator`, an API key, …
+    pub owner: String,
+    /// Why, for a person to read.
+    pub reason: String,
+    /// When it was placed (UTC).
+    #[schema(value_type = String, format = DateTime)]
+    pub placed_at: DateTime<Utc>,
+}
+
+/// What preparation found out about an order. Empty until its process gets that far.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Fulfilment {
+    /// Who carries the parcels (`russian-post` by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor: Option<String>,
+    /// The price quoted for the whole order, VAT included, in kopecks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_kopecks: Option<i64>,
+    /// The VAT within the price, in kopecks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_vat_kopecks: Option<i64>,
+    /// Longest delivery time quoted, in days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_days_max: Option<i64>,
+    /// The Otpravka-style batch (партия) the order was shipped in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+    /// When the label was issued (UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub label_issued_at: Option<DateTime<Utc>>,
+    /// When the track numbers were registered with tracking (UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub tracking_registered_at: Option<DateTime<Utc>>,
+    /// When the order was escalated as close to its deadline (UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub escalated_at: Option<DateTime<Utc>>,
+}
+
+impl Fulfilment {
+    /// Whether nothing is known yet.
+    pub fn is_empty(&self) -> bool {
+        *self == Fulfilment::default()
+    }
 }
 
 /// A person or an organisation, with contacts and an address.

@@ -57,6 +57,9 @@ pub enum OmsError {
         /// The mail type asked for.
         mail_type: okno_model::MailType,
     },
+    /// The order's process could not be reached.
+    #[error("the order's process: {0}")]
+    Process(String),
     /// Storage failed.
     #[error(transparent)]
     Store(StoreError),

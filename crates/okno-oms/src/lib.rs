@@ -8,6 +8,7 @@
 //! (connectors, the Otpravka-compatible API) get the same rules.
 
 pub mod error;
+pub mod flow;
 pub mod keys;
 pub mod lifecycle;
 mod service;

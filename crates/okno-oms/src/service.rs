@@ -89,6 +89,9 @@ pub struct Oms {
     pub(crate) store: Arc<dyn Store>,
     key_cache: Arc<Mutex<KeyCache>>,
     pub(crate) issuer: Arc<crate::tracknumbers::Issuer>,
+    /// The BPMN runtime the orders' processes run on (`None`: orders run no process, as in
+    /// the tools that only import or read).
+    pub(crate) processes: Option<okno_process::Processes>,
 }
 
 /// Now, truncated to the microseconds both databases keep, so that what is returned equals what
@@ -107,6 +110,7 @@ impl Oms {
             issuer: Arc::new(crate::tracknumbers::Issuer::new(
                 crate::tracknumbers::DEFAULT_BLOCK_SIZE,
             )),
+            processes: None,
         }
     }
 
