@@ -57,6 +57,13 @@ pub enum OmsError {
         /// The mail type asked for.
         mail_type: okno_model::MailType,
     },
+    /// The order lacks what the step needs (a postcode, a track number, a price the tariff
+    /// can give).
+    #[error("the order is not ready: {0}")]
+    NotReady(String),
+    /// The order is held; the holds must be released first.
+    #[error("the order is held: {1}")]
+    Held(Vec<okno_model::Hold>, String),
     /// The order's process could not be reached.
     #[error("the order's process: {0}")]
     Process(String),

@@ -5,8 +5,10 @@
 
 use crate::error::OmsError;
 use crate::service::{IdempotencyRequest, Oms, Reply};
-use okno_model::{Actor, OrderId, TenantId};
-use okno_process::{Message, ProcessError, Processes};
+use chrono::{DateTime, Utc};
+use okno_model::{Actor, Order, OrderId, Priority, TenantId};
+use okno_process::{Message, ProcessError, Processes, start_request};
+use okno_store::InboxRecord;
 use serde_json::{Map, Value};
 use std::time::Duration;
 
@@ -25,6 +27,76 @@ pub mod messages {
 
 /// How long a message to an order's process waits for its subscription.
 pub const MESSAGE_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// The default shipment process: address, tariff, executor, track number, label, tracking,
+/// notification, one after the other.
+pub const SHIPMENT: &str = "okno-shipment";
+/// The marketplace variant: the order comes first; the price, the track number and the label
+/// when the shop asks for the shipment (a batch, the sorter, the marketplace's status).
+pub const SHIPMENT_DEFERRED: &str = "okno-shipment-deferred";
+
+/// The shipped process files, as an analyst opens them in Camunda Modeler.
+pub const SHIPPED: &[(&str, &str)] = &[
+    (
+        SHIPMENT,
+        include_str!("../../../processes/okno-shipment.bpmn"),
+    ),
+    (
+        SHIPMENT_DEFERRED,
+        include_str!("../../../processes/okno-shipment-deferred.bpmn"),
+    ),
+];
+
+/// The process an order from a channel runs when nobody names one: Otpravka-style clients
+/// create orders first and ship them in batches later, so theirs is the deferred process.
+pub fn process_for_channel(channel: &str) -> &'static str {
+    match channel {
+        "otpravka" => SHIPMENT_DEFERRED,
+        _ => SHIPMENT,
+    }
+}
+
+/// How long an order of this priority may take when the client gave no deadline.
+pub fn default_allowance(priority: Priority) -> chrono::Duration {
+    match priority {
+        Priority::Urgent => chrono::Duration::hours(4),
+        Priority::High => chrono::Duration::hours(24),
+        Priority::Normal => chrono::Duration::hours(72),
+        Priority::Low => chrono::Duration::hours(168),
+    }
+}
+
+/// When an order is escalated: once three quarters of the time to its deadline (the client's,
+/// else the priority's allowance) have passed, and at least an hour before the deadline.
+pub fn escalate_at(order: &Order) -> DateTime<Utc> {
+    let deadline = order.deadline.map_or_else(
+        || order.created_at + default_allowance(order.priority),
+        |deadline| deadline.with_timezone(&Utc),
+    );
+    let allowance = deadline - order.created_at;
+    let margin = std::cmp::max(allowance / 4, chrono::Duration::hours(1));
+    std::cmp::max(deadline - margin, order.created_at)
+}
+
+/// The variables an order's process starts with.
+pub fn start_variables(order: &Order) -> Map<String, Value> {
+    let mut variables = Map::new();
+    variables.insert("orderId".to_owned(), Value::String(order.id.to_string()));
+    variables.insert(
+        "clientOrderNumber".to_owned(),
+        Value::String(order.client_order_number.clone()),
+    );
+    variables.insert(
+        "priority".to_owned(),
+        Value::String(order.priority.as_str().to_owned()),
+    );
+    variables.insert(
+        "escalateAt".to_owned(),
+        Value::String(escalate_at(order).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    );
+    variables.insert("addressOverride".to_owned(), Value::Bool(false));
+    variables
+}
 
 impl Oms {
     /// The same service, running every accepted order's process on `processes`.
@@ -48,9 +120,87 @@ impl Oms {
         idempotency: Option<IdempotencyRequest>,
         channel: &str,
     ) -> Result<Reply, OmsError> {
-        let _ = channel;
-        self.create_order(tenant_id, actor, document, idempotency)
-            .await
+        self.create_order_in(
+            tenant_id,
+            actor,
+            document,
+            idempotency,
+            Some(process_for_channel(channel)),
+        )
+        .await
+    }
+
+    /// The inbox row that starts the order's process (`None` without a process runtime).
+    /// Deploys the shipped processes for the tenant first if it has no version of them (a
+    /// tenant that deployed its own keeps it).
+    pub(crate) async fn process_start(
+        &self,
+        order: &Order,
+        process_id: Option<&str>,
+    ) -> Result<Option<InboxRecord>, OmsError> {
+        let Some(processes) = &self.processes else {
+            return Ok(None);
+        };
+        let process_id = process_id.unwrap_or(SHIPMENT);
+        self.ensure_deployed(processes, order.tenant_id, process_id)
+            .await?;
+        start_request(
+            order.tenant_id,
+            order.id.as_uuid(),
+            process_id,
+            start_variables(order),
+            Some(order.id.to_string()),
+        )
+        .map(Some)
+        .map_err(process_error)
+    }
+
+    /// Starts a committed order's process now, without waiting for the background loop.
+    pub(crate) fn run_process_start(&self, start: Option<InboxRecord>) {
+        let (Some(processes), Some(start)) = (self.processes.clone(), start) else {
+            return;
+        };
+        tokio::spawn(async move {
+            if let Err(error) = processes.run_inbox(&start).await {
+                tracing::warn!(%error, instance = %start.instance_id, "order process start");
+            }
+        });
+    }
+
+    async fn ensure_deployed(
+        &self,
+        processes: &Processes,
+        tenant_id: TenantId,
+        process_id: &str,
+    ) -> Result<(), OmsError> {
+        let key = (tenant_id, process_id.to_owned());
+        if self
+            .deployed
+            .lock()
+            .map(|deployed| deployed.contains(&key))
+            .unwrap_or(false)
+        {
+            return Ok(());
+        }
+        let known = processes
+            .store()
+            .process_version_number(tenant_id, process_id, None)
+            .await?;
+        if known.is_none() {
+            let Some((_, file)) = SHIPPED.iter().find(|(id, _)| *id == process_id) else {
+                return Err(OmsError::Process(format!(
+                    "the process `{process_id}` is not deployed for this tenant"
+                )));
+            };
+            processes
+                .deploy(tenant_id, file)
+                .await
+                .map_err(process_error)?;
+        }
+        if let Ok(mut deployed) = self.deployed.lock() {
+            deployed.insert(key);
+        }
+        Ok(())
     }
 
     /// Tells an order's process that something happened to the order. `message_id` makes a
@@ -78,6 +228,10 @@ impl Oms {
             .publish(tenant_id, message)
             .await
             .map(|_| ())
-            .map_err(|error: ProcessError| OmsError::Process(error.to_string()))
+            .map_err(process_error)
     }
+}
+
+fn process_error(error: ProcessError) -> OmsError {
+    OmsError::Process(error.to_string())
 }

@@ -9,13 +9,19 @@
 
 pub mod error;
 pub mod flow;
+mod fulfil;
 pub mod keys;
 pub mod lifecycle;
 mod service;
 mod tracking;
 mod tracknumbers;
+mod workers;
 
 pub use error::OmsError;
+pub use fulfil::{
+    AddressCheck, DEFAULT_EXECUTOR, DEFAULT_FROM_POSTCODE, Registered, address_verdict,
+    track_numbers,
+};
 pub use keys::{Principal, SecretKey};
 pub use lifecycle::{OrderCommand, Transition, TransitionRejected};
 pub use service::{
@@ -24,3 +30,4 @@ pub use service::{
 };
 pub use tracking::{Ingested, TRACKING_BATCH_MAX, TRACKING_NUMBERS_MAX, TrackingHistory, event_of};
 pub use tracknumbers::{DEFAULT_BLOCK_SIZE, Issued, NewRange};
+pub use workers::JOB_TYPES;

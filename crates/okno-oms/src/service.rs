@@ -92,6 +92,8 @@ pub struct Oms {
     /// The BPMN runtime the orders' processes run on (`None`: orders run no process, as in
     /// the tools that only import or read).
     pub(crate) processes: Option<okno_process::Processes>,
+    /// (tenant, process id) pairs known to be deployed.
+    pub(crate) deployed: Arc<Mutex<std::collections::HashSet<(TenantId, String)>>>,
 }
 
 /// Now, truncated to the microseconds both databases keep, so that what is returned equals what
@@ -111,6 +113,7 @@ impl Oms {
                 crate::tracknumbers::DEFAULT_BLOCK_SIZE,
             )),
             processes: None,
+            deployed: Arc::default(),
         }
     }
 
@@ -277,13 +280,28 @@ impl Oms {
         })
     }
 
-    /// Accepts a canonical order document for a tenant.
+    /// Accepts a canonical order document for a tenant; it runs the tenant's default process.
     pub async fn create_order(
         &self,
         tenant_id: TenantId,
         actor: Actor,
         document: &Value,
         idempotency: Option<IdempotencyRequest>,
+    ) -> Result<Reply, OmsError> {
+        self.create_order_in(tenant_id, actor, document, idempotency, None)
+            .await
+    }
+
+    /// Accepts a canonical order document for a tenant, to run the process `process_id` (the
+    /// default shipment process for `None`). The order and the start of its process commit
+    /// together; the process starts right after.
+    pub async fn create_order_in(
+        &self,
+        tenant_id: TenantId,
+        actor: Actor,
+        document: &Value,
+        idempotency: Option<IdempotencyRequest>,
+        process_id: Option<&str>,
     ) -> Result<Reply, OmsError> {
         if let Some(reply) = self.stored_reply(tenant_id, idempotency.as_ref()).await? {
             return Ok(reply);
@@ -292,7 +310,10 @@ impl Oms {
         let at = now();
         let order = draft.into_order(OrderId::new(), tenant_id, at);
         let reply = fresh_reply(201, &order)?;
+        let process_start = self.process_start(&order, process_id).await?;
+        let started = process_start.clone();
         let write = OrderWrite {
+            process_start,
             event: NewEvent {
                 kind: EventKind::Created,
                 actor,
@@ -302,7 +323,10 @@ impl Oms {
             order,
         };
         match self.store.create_order(write).await {
-            Ok(()) => Ok(reply),
+            Ok(()) => {
+                self.run_process_start(started);
+                Ok(reply)
+            }
             Err(StoreError::IdempotencyKeyTaken(_)) => {
                 self.replay_after_race(tenant_id, idempotency.as_ref())
                     .await
@@ -356,6 +380,7 @@ impl Oms {
                     slots.push(results.len());
                     results.push(None);
                     writes.push(OrderWrite {
+                        process_start: self.process_start(&order, None).await?,
                         event: NewEvent {
                             kind: EventKind::Created,
                             actor: actor.clone(),
@@ -369,7 +394,16 @@ impl Oms {
             }
         }
         let ids: Vec<OrderId> = writes.iter().map(|write| write.order.id).collect();
+        let starts: Vec<_> = writes
+            .iter()
+            .map(|write| write.process_start.clone())
+            .collect();
         let stored = self.store.create_orders(writes).await?;
+        for (start, outcome) in starts.into_iter().zip(&stored) {
+            if outcome.is_ok() {
+                self.run_process_start(start);
+            }
+        }
         for ((slot, id), outcome) in slots.into_iter().zip(ids).zip(stored) {
             results[slot] = Some(outcome.map(|()| id).map_err(OmsError::from));
         }
@@ -452,7 +486,42 @@ impl Oms {
                         .replay_after_race(tenant_id, idempotency.as_ref())
                         .await;
                 }
+                Ok(reply) => {
+                    // The process stops wherever it waits; a repeat is ignored by message id.
+                    self.notify_process(
+                        tenant_id,
+                        id,
+                        crate::flow::messages::CANCEL,
+                        serde_json::Map::new(),
+                        Some(format!("cancel:{id}")),
+                    )
+                    .await?;
+                    return Ok(reply);
+                }
                 other => return other,
+            }
+        }
+        Err(OmsError::Contended(id))
+    }
+
+    /// Cancels an order for its process (which is already stopping): no message back.
+    pub(crate) async fn cancel_order_quietly(
+        &self,
+        tenant_id: TenantId,
+        id: OrderId,
+        actor: &Actor,
+    ) -> Result<(), OmsError> {
+        let change = Change {
+            command: OrderCommand::Cancel,
+            kind: EventKind::Cancelled,
+            actor: actor.clone(),
+            details: json!({ "reason": "cancelled by message" }),
+        };
+        for _ in 0..UPDATE_ATTEMPTS_MAX {
+            let order = self.order(tenant_id, id).await?;
+            match self.apply(order, &change, None).await {
+                Err(OmsError::Store(StoreError::VersionConflict { .. })) => continue,
+                other => return other.map(|_| ()),
             }
         }
         Err(OmsError::Contended(id))
@@ -489,6 +558,7 @@ impl Oms {
                 payload,
             },
             idempotency: Self::idempotency_record(changed.tenant_id, idempotency, &reply, at),
+            process_start: None,
             order: changed,
         };
         self.store.update_order(write).await?;

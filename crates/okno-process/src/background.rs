@@ -125,6 +125,17 @@ impl Processes {
         Ok(depth)
     }
 
+    /// Handles one inbox row now (on this node, without waiting for the loop): another crate
+    /// that wrote a [`crate::start_request`] calls this after its commit. If another node got
+    /// there first, nothing happens.
+    pub async fn run_inbox(&self, row: &InboxRecord) -> ProcessResult<()> {
+        match self.handle_inbox(row).await {
+            Ok(()) | Err(ProcessError::Busy(_)) => Ok(()),
+            Err(ProcessError::Store(okno_store::StoreError::Conflict(_))) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
     async fn handle_inbox(&self, row: &InboxRecord) -> ProcessResult<()> {
         let command: InboxCommand = serde_json::from_str(&row.body).map_err(corrupt)?;
         let consumed = Consumed {
@@ -137,6 +148,7 @@ impl Processes {
                 variables,
                 parent,
                 start_event,
+                business_key,
             } => {
                 let depth = match parent {
                     Some((parent, _)) => self.call_depth(parent).await?,
@@ -171,7 +183,8 @@ impl Processes {
                         return Err(ProcessError::UnknownProcess(process_id));
                     }
                 };
-                let mut record = new_record(row.tenant_id, &process_id, version, parent, None);
+                let mut record =
+                    new_record(row.tenant_id, &process_id, version, parent, business_key);
                 record.id = row.instance_id;
                 let command = Command::StartInstance {
                     variables,

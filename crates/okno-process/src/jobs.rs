@@ -49,6 +49,9 @@ pub struct ActivatedJob {
     pub variables: Map<String, Value>,
     /// The business key of the instance (an order id), if it has one.
     pub business_key: Option<String>,
+    /// The tenant the instance belongs to.
+    #[serde(skip)]
+    pub tenant_id: Option<TenantId>,
 }
 
 /// What a worker answers.
@@ -123,6 +126,7 @@ fn activated(row: &JobRecord) -> ProcessResult<ActivatedJob> {
         headers: body.headers,
         variables: body.variables,
         business_key: body.business_key,
+        tenant_id: Some(row.tenant_id),
     })
 }
 

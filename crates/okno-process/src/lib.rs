@@ -41,6 +41,6 @@ pub use feel::FeelExpressions;
 pub use jobs::{ACTIVATE_JOBS_MAX, ACTIVATE_WAIT_MAX, ActivatedJob, JobOutcome, JobWorker};
 pub use messages::{MESSAGE_TTL_MAX, Message, Published};
 pub use runtime::{
-    Deployed, Processes, Settings, job_key, parse_key, record_summary, variables_of,
+    Deployed, Processes, Settings, job_key, parse_key, record_summary, start_request, variables_of,
 };
 pub use view::{ActiveElement, HistoryEntry, INCIDENT_SCAN_MAX, IncidentView, InstanceView};

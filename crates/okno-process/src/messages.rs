@@ -303,6 +303,7 @@ impl Processes {
                 variables: variables.clone(),
                 parent: None,
                 start_event: Some(start_event),
+                business_key: None,
             };
             rows.push(inbox_row(tenant_id, Uuid::now_v7(), &command)?);
         }

@@ -185,6 +185,9 @@ pub(crate) enum InboxCommand {
         parent: Option<(Uuid, i64)>,
         #[serde(default)]
         start_event: Option<String>,
+        /// The business key of the new instance (an order id).
+        #[serde(default)]
+        business_key: Option<String>,
     },
     /// A signal thrown by an instance: becomes one command per subscribed instance and one
     /// start per process with that signal start event.
@@ -565,6 +568,7 @@ impl Processes {
                         variables: variables.clone(),
                         parent: Some((id, key(*element_instance)?)),
                         start_event: None,
+                        business_key: None,
                     },
                 )?),
                 Effect::CancelChildInstance { element_instance } => step.inbox.push(inbox_row(
@@ -703,6 +707,27 @@ pub(crate) fn inbox_row(
         body: serde_json::to_string(command).map_err(corrupt)?,
         created_at: Utc::now(),
     })
+}
+
+/// The inbox row that starts an instance of the latest version of `process_id` with the id
+/// `instance_id`. Written by another crate in its own transaction (an order and the start of
+/// its process commit together); the background loop (or [`Processes::run_inbox`]) creates the
+/// instance exactly once.
+pub fn start_request(
+    tenant_id: TenantId,
+    instance_id: Uuid,
+    process_id: &str,
+    variables: Map<String, Value>,
+    business_key: Option<String>,
+) -> ProcessResult<InboxRecord> {
+    let command = InboxCommand::Start {
+        process_id: process_id.to_owned(),
+        variables,
+        parent: None,
+        start_event: None,
+        business_key,
+    };
+    inbox_row(tenant_id, instance_id, &command)
 }
 
 /// Variables of a JSON object body, or an error naming the field.

@@ -119,6 +119,9 @@ pub struct OrderWrite {
     pub event: NewEvent,
     /// The response to keep for the client's idempotency key, if it sent one.
     pub idempotency: Option<IdempotencyRecord>,
+    /// The process inbox row that starts the order's process, committed with the order (only
+    /// when creating).
+    pub process_start: Option<InboxRecord>,
 }
 
 /// Filters and cursor for listing orders, newest first.

@@ -172,11 +172,16 @@ where
     assert_eq!(order.version, 1, "a new order starts at version 1");
     let event = event_of(write);
     let idempotency = write.idempotency.as_ref();
+    let start = write.process_start.as_ref();
     let inserted = sqlx::query(
         "WITH idempotency AS (
              INSERT INTO idempotency_keys (tenant_id, key, request_hash, status, body, created_at)
              SELECT $2, $11::text, $12::text, $13::int4, $14::text, $18::timestamptz
              WHERE $11::text IS NOT NULL
+         ), inbox AS (
+             INSERT INTO process_inbox (id, tenant_id, instance_id, kind, body, created_at)
+             SELECT $19::uuid, $2, $20::uuid, $21::text, $22::text, $23::timestamptz
+             WHERE $19::uuid IS NOT NULL
          ), created AS (
              INSERT INTO orders (id, tenant_id, client_order_number, status, priority,
                  deadline_utc, version, created_at, updated_at, body)
@@ -204,6 +209,11 @@ where
     .bind(&event.actor.0)
     .bind(Json(&event.payload))
     .bind(idempotency.map(|record| record.created_at))
+    .bind(start.map(|row| row.id))
+    .bind(start.map(|row| row.instance_id))
+    .bind(start.map(|row| row.kind.as_str()))
+    .bind(start.map(|row| row.body.as_str()))
+    .bind(start.map(|row| row.created_at))
     .execute(executor)
     .await;
     match inserted {

@@ -369,7 +369,11 @@ fn insert_order(connection: &Connection, write: &OrderWrite) -> StoreResult<()> 
         }
         Err(error) => return Err(backend(error)),
     }
-    insert_event(connection, write)
+    insert_event(connection, write)?;
+    if let Some(start) = &write.process_start {
+        crate::sqlite_process::insert_inbox(connection, std::slice::from_ref(start))?;
+    }
+    Ok(())
 }
 
 fn duplicate_number(connection: &Connection, order: &Order) -> StoreError {

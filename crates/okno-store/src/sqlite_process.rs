@@ -301,7 +301,7 @@ fn write_step(connection: &Connection, step: &ProcessStep) -> StoreResult<()> {
     insert_inbox(connection, &step.inbox)
 }
 
-fn insert_inbox(connection: &Connection, rows: &[InboxRecord]) -> StoreResult<()> {
+pub(crate) fn insert_inbox(connection: &Connection, rows: &[InboxRecord]) -> StoreResult<()> {
     for row in rows {
         connection
             .prepare_cached(

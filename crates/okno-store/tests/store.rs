@@ -105,6 +105,7 @@ fn created(order: Order) -> OrderWrite {
             payload,
         },
         idempotency: None,
+        process_start: None,
     }
 }
 
@@ -222,6 +223,7 @@ async fn update_appends_event_and_checks_version(database: &TestDatabase) {
             payload: json!({"reason": "changed mind"}),
         },
         idempotency: None,
+        process_start: None,
     };
     store.update_order(write.clone()).await.unwrap();
     // The same write again is stale: version 1 is gone.
@@ -288,6 +290,7 @@ async fn another_tenants_order_does_not_exist(database: &TestDatabase) {
             payload: json!({}),
         },
         idempotency: None,
+        process_start: None,
     };
     assert!(matches!(
         store.update_order(write).await,
