@@ -90,6 +90,17 @@ impl AppState {
         }
     }
 
+    /// The same state with every accepted order running its process on this state's runtime
+    /// (okno's workers registered for the shipped job types). `okno serve` and the demo turn
+    /// it on; without it orders are stored and wait for explicit calls.
+    pub fn with_order_processes(mut self) -> Self {
+        self.oms = self
+            .oms
+            .clone()
+            .with_order_processes(self.processes.clone(), Arc::clone(&self.tariff));
+        self
+    }
+
     /// The same state with the connectors of `<dir>/<tenant-id>/*.yaml` (every file checked;
     /// one bad file fails with all its errors), which `POST /v1/admin/connectors:reload`
     /// re-reads.
@@ -145,6 +156,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/orders/{id}/events", get(routes::orders::order_events))
         .route("/v1/orders/{id}/label", get(routes::labels::order_label))
         .route("/v1/labels:batch", post(routes::labels::batch))
+        .route(
+            "/v1/parcels:register",
+            post(routes::fulfilment::register_parcel),
+        )
         .route("/1.0/forms/{id}/f7pdf", get(routes::labels::otpravka_f7p))
         .route(
             "/v1/processes",

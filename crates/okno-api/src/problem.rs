@@ -73,6 +73,10 @@ problem_kinds! {
         "Every track number range of the tenant for this mail type is used up. An operator adds a range with POST /v1/admin/tenants/{id}/tracknumber-ranges; the metric okno_tracknumber_range_low warns before this happens."),
     NoLabel = ("label-not-ready", StatusCode::CONFLICT, "Label not ready",
         "A label needs a track number on every parcel and a recipient postcode. Assign track numbers with POST /v1/orders/{id}:assign-tracknumbers first."),
+    OrderHeld = ("order-held", StatusCode::CONFLICT, "Order held",
+        "The order has holds (address, payment, operator); `errors` lists each with its owner and reason. Release them with POST /v1/orders/{id}:release, or correct the address with :correct-address."),
+    NotReady = ("order-not-ready", StatusCode::CONFLICT, "Order not ready",
+        "The order lacks what this step needs (a recipient postcode, a track number, a price the tariff can give); `detail` says what."),
     BpmnRejected = ("bpmn-rejected", StatusCode::UNPROCESSABLE_ENTITY, "BPMN file not deployable",
         "The file is not well-formed BPMN, or uses elements okno does not execute, or breaks a rule. `errors` names each element (`/elements/{id}`) with `unsupported` or `invalid` and the reason. Nothing was deployed."),
     InvalidConnector = ("invalid-connector", StatusCode::UNPROCESSABLE_ENTITY, "Invalid connector file",
@@ -185,6 +189,17 @@ impl From<OmsError> for Problem {
             }
             OmsError::Unauthenticated => Problem::new(Kind::Unauthenticated, detail),
             OmsError::RangeExhausted { .. } => Problem::new(Kind::RangeExhausted, detail),
+            OmsError::NotReady(_) => Problem::new(Kind::NotReady, detail),
+            OmsError::Held(holds, _) => Problem::new(Kind::OrderHeld, detail).with_errors(
+                holds
+                    .iter()
+                    .map(|hold| FieldError {
+                        pointer: format!("/holds/{}", hold.kind),
+                        code: hold.owner.clone(),
+                        detail: hold.reason.clone(),
+                    })
+                    .collect(),
+            ),
             OmsError::Store(okno_store::StoreError::Backend(cause)) => {
                 tracing::error!(%cause, "database failure");
                 Problem::new(Kind::Unavailable, "the database is not available")

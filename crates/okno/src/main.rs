@@ -472,6 +472,8 @@ async fn serve(
             .with_connectors_dir(&config.connectors_dir)
             .map_err(|error| anyhow::anyhow!("connectors_dir (OKNO_CONNECTORS_DIR): {error}"))?;
     }
+    // Every accepted order runs its process (okno's workers for the shipped job types).
+    state = state.with_order_processes();
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

@@ -170,7 +170,13 @@ async fn create_order(
     let actor = Actor(format!("connector:{}", connector.name()));
     let result = state
         .oms
-        .create_order(tenant_id, actor, &create.document, idempotency)
+        .create_order_for_channel(
+            tenant_id,
+            actor,
+            &create.document,
+            idempotency,
+            &format!("connector:{}", connector.name()),
+        )
         .await;
     match result {
         Ok(reply) => {

@@ -4,6 +4,7 @@
 pub(crate) mod admin;
 pub(crate) mod clean;
 pub(crate) mod connectors;
+pub(crate) mod fulfilment;
 pub(crate) mod labels;
 pub(crate) mod offices;
 pub(crate) mod orders;

@@ -194,10 +194,19 @@ pub(crate) async fn order_action(
         Some((id, "assign-tracknumbers")) => {
             crate::routes::tracknumbers::assign(state, auth, id).await
         }
+        Some((id, action @ ("hold" | "release" | "correct-address" | "request-shipment"))) => {
+            let body = if body.iter().all(u8::is_ascii_whitespace) {
+                Value::Null
+            } else {
+                serde_json::from_slice(&body)
+                    .map_err(|error| Problem::new(ProblemKind::MalformedJson, error.to_string()))?
+            };
+            crate::routes::fulfilment::order_step(&state, auth, id, action, body).await
+        }
         _ => Err(Problem::new(
             ProblemKind::NotFound,
             format!(
-                "no action at /v1/orders/{segment}; did you mean /v1/orders/{{id}}:cancel or :assign-tracknumbers?"
+                "no action at /v1/orders/{segment}; did you mean /v1/orders/{{id}}:cancel, :assign-tracknumbers, :hold, :release, :correct-address or :request-shipment?"
             ),
         )),
     }

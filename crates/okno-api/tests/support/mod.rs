@@ -62,6 +62,16 @@ impl TestApp {
         Self::start_with_body_limit(database, SMALL_BODY_LIMIT).await
     }
 
+    /// The same app with its orders running their processes (workers and the background
+    /// loop on).
+    pub(crate) fn with_processes(mut self) -> TestApp {
+        let state = AppState::new(self.oms.clone(), ApiConfig::default()).with_order_processes();
+        drop(state.processes.spawn_background());
+        self.oms = state.oms.clone();
+        self.router = app(state);
+        self
+    }
+
     pub(crate) async fn start_with_body_limit(
         database: &TestDatabase,
         body_bytes_max: usize,
