@@ -202,7 +202,7 @@ pub(crate) async fn run_in_process(
     Ok(result)
 }
 
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match url.split_once('@') {
         Some((scheme_user, host)) => {
             let scheme = scheme_user.split("://").next().unwrap_or("");

@@ -8,6 +8,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
+mod bench_flow;
 mod config;
 mod connector;
 mod demo;
@@ -160,6 +161,32 @@ enum BenchCommand {
         #[arg(long)]
         csv: Option<PathBuf>,
     },
+    /// Run orders through the whole default process (accept, address, price, track number,
+    /// label, tracking, the client's webhook) and report orders/s and end-to-end latency.
+    Flow {
+        /// Databases to compare side by side; `sqlite` means a fresh temporary file.
+        #[arg(long = "database", default_value = "sqlite")]
+        databases: Vec<String>,
+        /// Orders to run.
+        #[arg(long, default_value_t = 2000)]
+        orders: u64,
+        /// Orders unfinished at a time.
+        #[arg(long, default_value_t = 64)]
+        in_flight: usize,
+    },
+    /// Send the sorter's weighing (`POST /v1/parcels:register`, label in the answer) at a fixed
+    /// rate and report its latency.
+    Sorter {
+        /// Databases to compare side by side; `sqlite` means a fresh temporary file.
+        #[arg(long = "database", default_value = "sqlite")]
+        databases: Vec<String>,
+        /// Requests per second.
+        #[arg(long, default_value_t = 500)]
+        rate: u64,
+        /// Seconds of load.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -302,6 +329,58 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             bench_orders(&databases, &options, csv.as_deref()).await?;
         }
+        Command::Bench {
+            command:
+                BenchCommand::Flow {
+                    databases,
+                    orders,
+                    in_flight,
+                },
+        } => {
+            if orders == 0 || in_flight == 0 {
+                bail!("--orders and --in-flight must be above 0");
+            }
+            let folder = tempfile_folder()?;
+            let mut results = Vec::new();
+            for (index, database) in databases.iter().enumerate() {
+                let url = bench_url(&folder, index, database);
+                results.push(bench_flow::flow(&url, orders, in_flight).await?);
+            }
+            bench_flow::print(
+                &format!(
+                    "orders through the whole default process, {in_flight} in flight (accept -> client webhook)"
+                ),
+                "orders/s",
+                &results,
+            );
+            let _ = std::fs::remove_dir_all(&folder);
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Sorter {
+                    databases,
+                    rate,
+                    seconds,
+                },
+        } => {
+            if rate == 0 || seconds == 0 {
+                bail!("--rate and --seconds must be above 0");
+            }
+            let folder = tempfile_folder()?;
+            let mut results = Vec::new();
+            for (index, database) in databases.iter().enumerate() {
+                let url = bench_url(&folder, index, database);
+                results.push(bench_flow::sorter(&url, rate, seconds).await?);
+            }
+            bench_flow::print(
+                &format!(
+                    "sorter: POST /v1/parcels:register at {rate}/s with the PDF label in the answer"
+                ),
+                "requests/s",
+                &results,
+            );
+            let _ = std::fs::remove_dir_all(&folder);
+        }
         Command::Config {
             command: ConfigCommand::Reference,
         } => print!("{}", config::reference()),
@@ -370,6 +449,17 @@ async fn key_command(config: &Config, command: KeyCommand) -> anyhow::Result<()>
         }
     }
     Ok(())
+}
+
+fn bench_url(folder: &std::path::Path, index: usize, database: &str) -> String {
+    if database == "sqlite" {
+        format!(
+            "sqlite://{}",
+            folder.join(format!("bench-{index}.db")).display()
+        )
+    } else {
+        database.to_owned()
+    }
 }
 
 async fn bench_orders(

@@ -96,11 +96,15 @@ fn idempotency(
 ///
 /// The body is a canonical order draft. With an `Idempotency-Key`, a retry with the same body
 /// gets the first response again (with `Idempotent-Replayed: true`); the same key with another
-/// body is refused with 422.
+/// body is refused with 422. The order runs the process `process` names (a process id deployed
+/// for the tenant, such as `okno-shipment-deferred`), else the default `okno-shipment`.
 #[utoipa::path(
     post, path = "/v1/orders", tag = "orders",
     request_body(content = okno_model::OrderDraft, content_type = "application/json"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; kept 48 h")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe; kept 48 h"),
+        ("process" = Option<String>, Query, description = "The BPMN process the order runs (default `okno-shipment`)"),
+    ),
     responses(
         (status = 201, description = "Created", body = Order),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
@@ -115,16 +119,31 @@ pub(crate) async fn create_order(
     State(state): State<AppState>,
     auth: TenantKey,
     key: IdempotencyKey,
+    Query(query): Query<HashMap<String, String>>,
     JsonBody(document): JsonBody,
 ) -> Result<Response, Problem> {
     let idempotency = idempotency(key, "POST /v1/orders", &document)?;
+    let process = query.get("process").map(String::as_str);
+    if let Some(process) = process
+        && (process.is_empty()
+            || process.len() > 200
+            || !process
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Err(Problem::bad_parameter(
+            "process",
+            "must be a BPMN process id (letters, digits, - _ .)",
+        ));
+    }
     let result = state
         .oms
-        .create_order(
+        .create_order_in(
             auth.tenant_id,
             auth.principal.actor(),
             &document,
             idempotency,
+            process,
         )
         .await;
     match result {

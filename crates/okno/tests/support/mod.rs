@@ -127,7 +127,8 @@ pub(crate) fn order(number: &str) -> Value {
     json!({
         "client_order_number": number,
         "recipient": {"surname": "Петрова", "given_name": "Анна",
-                      "address": {"raw": "Саратов Московская 12-34", "place": "г Саратов"}},
+                      "address": {"raw": "117105, г Москва, ш Варшавское, д. 37", "postcode": "117105",
+                                  "place": "г Москва"}},
         "parcels": [{"mass_grams": 850, "mail_type": "POSTAL_PARCEL", "mail_category": "ORDINARY"}]
     })
 }
