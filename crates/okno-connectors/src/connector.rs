@@ -16,6 +16,7 @@ pub struct Connector {
     pub(crate) file: String,
     pub(crate) name: String,
     pub(crate) version: String,
+    pub(crate) process: Option<String>,
     pub(crate) format: Format,
     pub(crate) keys: KeyCase,
     pub(crate) reply_format: Format,
@@ -194,6 +195,11 @@ impl Connector {
     /// The connector's name (part of its URLs).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The BPMN process the connector's orders run (`process:`), if the file names one.
+    pub fn process(&self) -> Option<&str> {
+        self.process.as_deref()
     }
 
     /// The version the file declares.

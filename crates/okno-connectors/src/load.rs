@@ -30,6 +30,7 @@ const TOP_KEYS: &[&str] = &[
     "name",
     "version",
     "description",
+    "process",
     "format",
     "reply_format",
     "body_bytes_max",
@@ -84,6 +85,24 @@ fn read(walker: &mut Walker, root: &Node, file: &str) -> Option<Connector> {
     if let Some(node) = fields.get("description") {
         walker.string(node, "description");
     }
+    let process = match fields.get("process") {
+        Some(node) => walker.string(node, "process").and_then(|id| {
+            let valid = !id.is_empty()
+                && id.len() <= 200
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !valid {
+                walker.fail(
+                    node.position,
+                    "process",
+                    "must be a BPMN process id (letters, digits, - _ .)",
+                );
+            }
+            valid.then_some(id)
+        }),
+        None => None,
+    };
     // A bad part is reported and replaced by a default, so the rest of the file is still
     // checked; any error fails the load in the end.
     let (format, keys) = fields
@@ -131,6 +150,7 @@ fn read(walker: &mut Walker, root: &Node, file: &str) -> Option<Connector> {
         file: file.to_owned(),
         name: name?,
         version: version?,
+        process,
         format,
         keys,
         reply_format: reply_format.0,

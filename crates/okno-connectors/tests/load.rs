@@ -31,6 +31,21 @@ fn a_good_file_loads() {
 }
 
 #[test]
+fn a_file_may_name_the_process_its_orders_run() {
+    let named = GOOD.replace(
+        "name: shop\n",
+        "name: shop\nprocess: okno-shipment-deferred\n",
+    );
+    let connector = Connector::load("shop.yaml", &named).unwrap();
+    assert_eq!(connector.process(), Some("okno-shipment-deferred"));
+    assert_eq!(Connector::load("shop.yaml", GOOD).unwrap().process(), None);
+    assert_eq!(
+        check(&GOOD.replace("name: shop\n", "name: shop\nprocess: \"not an id!\"\n")),
+        ["shop.yaml:3:10: process: must be a BPMN process id (letters, digits, - _ .)"]
+    );
+}
+
+#[test]
 fn every_error_is_named_with_line_and_field() {
     let text = "okno_connector: 2
 name: Shop!
@@ -44,7 +59,7 @@ colour: blue
             "shop.yaml:1:17: okno_connector: this okno reads connector files of version 1",
             "shop.yaml:2:7: name: must be 1 to 64 lowercase letters, digits or `-` (it is part of the URL)",
             "shop.yaml:3:16: format.type: unknown value \"yaml\"; expected one of: json, xml, csv, form",
-            "shop.yaml:4:1: colour: unknown key; expected one of: okno_connector, name, version, description, format, reply_format, body_bytes_max, settings, mapping, endpoints, outbound, events",
+            "shop.yaml:4:1: colour: unknown key; expected one of: okno_connector, name, version, description, process, format, reply_format, body_bytes_max, settings, mapping, endpoints, outbound, events",
         ]
     );
     // A bad format does not stop the check: the rest of the file is still read.

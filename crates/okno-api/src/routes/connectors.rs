@@ -170,12 +170,14 @@ async fn create_order(
     let actor = Actor(format!("connector:{}", connector.name()));
     let result = state
         .oms
-        .create_order_for_channel(
+        .create_order_in(
             tenant_id,
             actor,
             &create.document,
             idempotency,
-            &format!("connector:{}", connector.name()),
+            Some(connector.process().unwrap_or_else(|| {
+                okno_oms::flow::process_for_channel(&format!("connector:{}", connector.name()))
+            })),
         )
         .await;
     match result {
