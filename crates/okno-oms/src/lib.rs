@@ -7,6 +7,8 @@
 //! in the store and not in the HTTP handlers, so the CLI import and every future inbound channel
 //! (connectors, the Otpravka-compatible API) get the same rules.
 
+mod accounts;
+mod batches;
 pub mod error;
 pub mod flow;
 pub mod keys;
@@ -15,6 +17,8 @@ mod service;
 mod tracking;
 mod tracknumbers;
 
+pub use accounts::{OTPRAVKA_LOGIN_CACHE_TTL_MS, OtpravkaCredentials};
+pub use batches::{BATCH_REQUEST_IDS_MAX, BatchView, CheckIn, Refusal, RefusalCode, Shipment};
 pub use error::OmsError;
 pub use keys::{Principal, SecretKey};
 pub use lifecycle::{OrderCommand, Transition, TransitionRejected};

@@ -92,6 +92,8 @@ pub struct Oms {
     /// The BPMN runtime the orders' processes run on (`None`: orders run no process, as in
     /// the tools that only import or read).
     pub(crate) processes: Option<okno_process::Processes>,
+    /// Recently verified Otpravka logins (an Argon2 check costs tens of milliseconds).
+    pub(crate) otpravka_logins: Arc<crate::accounts::LoginCache>,
 }
 
 /// Now, truncated to the microseconds both databases keep, so that what is returned equals what
@@ -111,6 +113,7 @@ impl Oms {
                 crate::tracknumbers::DEFAULT_BLOCK_SIZE,
             )),
             processes: None,
+            otpravka_logins: Arc::default(),
         }
     }
 
