@@ -145,7 +145,6 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/orders/{id}/events", get(routes::orders::order_events))
         .route("/v1/orders/{id}/label", get(routes::labels::order_label))
         .route("/v1/labels:batch", post(routes::labels::batch))
-        .route("/1.0/forms/{id}/f7pdf", get(routes::labels::otpravka_f7p))
         .route(
             "/v1/processes",
             post(routes::processes::deploy).get(routes::processes::list),
@@ -258,6 +257,7 @@ pub fn app(state: AppState) -> Router {
             "/connectors/{tenant}/{name}/{*path}",
             axum::routing::any(routes::connectors::inbound),
         )
+        .merge(routes::otpravka::routes())
         .route("/healthz", get(routes::system::healthz))
         .route("/readyz", get(routes::system::readyz))
         .route("/metrics", get(routes::system::metrics))

@@ -80,7 +80,7 @@ fn add_auth_responses(openapi: &mut utoipa::openapi::OpenApi) {
         participants::register, participants::list,
         tracknumbers::check, tracknumbers::assign, tracknumbers::add_range, tracknumbers::list_ranges,
         tariff::quote, tariff::otpravka_tariff, tariff::pochta_tariff, tariff::pochta_delivery,
-        labels::order_label, labels::otpravka_f7p, labels::batch,
+        labels::order_label, labels::batch,
         tracking::ingest, tracking::history, tracking::histories,
         clean::address, clean::physical, clean::phone, clean::otpravka_address_route,
         clean::otpravka_physical, clean::otpravka_phone,

@@ -7,6 +7,7 @@ pub(crate) mod connectors;
 pub(crate) mod labels;
 pub(crate) mod offices;
 pub(crate) mod orders;
+pub(crate) mod otpravka;
 pub(crate) mod participants;
 pub(crate) mod processes;
 pub(crate) mod soap;
