@@ -102,8 +102,11 @@ fn refusal(position: usize, order: Option<&Order>, code: RefusalCode, detail: St
     }
 }
 
+/// What one batch holds: one mail type and one category.
+type BatchKind = (MailType, MailCategory);
+
 /// The mail type and category shared by every parcel, if they agree.
-fn kind_of(order: &Order) -> Option<(MailType, MailCategory)> {
+fn kind_of(order: &Order) -> Option<BatchKind> {
     let first = order.parcels.first()?;
     let kind = (first.mail_type, first.mail_category);
     order
@@ -268,7 +271,7 @@ impl Oms {
         sending_date: NaiveDate,
     ) -> Result<Shipment, OmsError> {
         let mut refused = Vec::new();
-        let mut groups: Vec<((MailType, MailCategory), Vec<(usize, Order)>)> = Vec::new();
+        let mut groups: Vec<(BatchKind, Vec<(usize, Order)>)> = Vec::new();
         for (position, &number) in otpravka_ids.iter().enumerate() {
             if otpravka_ids[..position].contains(&number) {
                 continue;
