@@ -278,11 +278,12 @@ impl OtpravkaStore for SqliteStore {
     async fn batch_orders(&self, tenant_id: TenantId, name: &str) -> StoreResult<Vec<Order>> {
         let name = name.to_owned();
         self.read(move |connection| {
-            // The expression must be written as in the index `orders_by_batch` to use it.
+            // The expression must be written as in the index `orders_by_batch` to use it;
+            // `INDEXED BY` makes SQLite use it (or fail) rather than scan the tenant's orders.
             orders_of(
                 connection,
                 &format!(
-                    "SELECT body FROM orders WHERE tenant_id = ?1 \
+                    "SELECT body FROM orders INDEXED BY orders_by_batch WHERE tenant_id = ?1 \
                      AND json_extract(body, '$.fulfilment.batch') = ?2 \
                      AND json_extract(body, '$.fulfilment.batch') IS NOT NULL \
                      ORDER BY id LIMIT {BATCH_ORDERS_MAX}"

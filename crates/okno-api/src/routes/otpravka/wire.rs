@@ -343,6 +343,10 @@ fn dimensions(reader: &mut Reader<'_>) -> Option<Value> {
 
 /// The Otpravka field a canonical JSON pointer came from.
 fn wire_key(pointer: &str) -> &'static str {
+    if pointer == "/recipient/address" {
+        // The canonical address needs at least a place.
+        return "place-to";
+    }
     let tail = pointer.rsplit('/').next().unwrap_or("");
     if pointer.starts_with("/recipient/address/") {
         if let Some((wire, _)) = ADDRESS_PARTS
@@ -566,6 +570,12 @@ mod tests {
         bad["mail-type"] = json!("PIGEON");
         bad["dimension"] = json!({"length": 10});
         check(bad, &["ILLEGAL_MAIL_TYPE", "ILLEGAL_DIMENSION"]);
+        let required = FieldError {
+            pointer: "/recipient/address".to_owned(),
+            code: "required".to_owned(),
+            detail: "needs a place".to_owned(),
+        };
+        assert_eq!(canonical_errors(&[required])[0].code, "EMPTY_PLACE_TO");
     }
 
     #[test]
