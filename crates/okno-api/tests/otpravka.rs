@@ -24,6 +24,7 @@ both!(
     a_retried_put_creates_one_order,
     delete_and_return_to_new,
     check_in_names_the_orders_that_are_not_ready,
+    with_processes_the_order_process_hears_of_its_batch,
 );
 
 const LOGIN: &str = "shop@example.ru";
@@ -638,4 +639,80 @@ async fn check_in_names_the_orders_that_are_not_ready(app: TestApp) {
     );
     let ready = app.oms.otpravka_order(app.tenant_id, first).await.unwrap();
     assert_eq!(ready.status.as_str(), "accepted");
+}
+
+/// The same app, but with a BPMN runtime behind `Oms`, as `okno serve` will have.
+async fn with_processes(app: TestApp) -> TestApp {
+    let store = std::sync::Arc::clone(app.oms.store());
+    let processes = okno_process::Processes::new(
+        std::sync::Arc::clone(&store),
+        okno_process::Settings::default(),
+    );
+    let oms = okno_oms::Oms::new(store).with_processes(processes);
+    let config = okno_api::ApiConfig::default();
+    TestApp {
+        router: okno_api::app(okno_api::AppState::new(oms.clone(), config)),
+        oms,
+        ..app
+    }
+}
+
+/// Goal: with a process runtime, a batch reaches each order's process as
+/// `okno.shipment.requested` (variables: batch, sending date, barcodes; a message id that makes a
+/// resend harmless), deletion as `okno.order.cancel`, and check-in waits for the process to make
+/// the order ready (an `accepted` order is not ready).
+async fn with_processes_the_order_process_hears_of_its_batch(app: TestApp) {
+    let app = with_processes(app).await;
+    prepare(&app).await;
+    let order = sample("04-user-backlog-put.ordinary.request.json")[0].clone();
+    let batched = put_one(&app, with_number(order.clone(), "в партии")).await;
+    let deleted = put_one(&app, with_number(order, "удалён")).await;
+    let body = ok(
+        &app,
+        Method::POST,
+        "/1.0/user/shipment?sending-date=2026-12-01",
+        Some(json!([batched])),
+    )
+    .await;
+    assert_eq!(body["result-ids"], json!([batched]), "{body:#}");
+    let stored = app
+        .oms
+        .otpravka_order(app.tenant_id, batched)
+        .await
+        .unwrap();
+    let message = app
+        .oms
+        .store()
+        .process_message_by_id(app.tenant_id, &format!("otpravka-batch:{}:1", stored.id))
+        .await
+        .unwrap()
+        .expect("the shipment message was published");
+    assert_eq!(message.name, okno_oms::flow::messages::SHIPMENT_REQUESTED);
+    assert_eq!(message.correlation_key, stored.id.to_string());
+    let variables: Value = serde_json::from_str(&message.variables).unwrap();
+    assert_eq!(variables["batch"], "1");
+    assert_eq!(variables["sending_date"], "2026-12-01");
+    assert_eq!(
+        variables["track_numbers"],
+        json!([stored.parcels[0].track_number])
+    );
+
+    ok(&app, Method::DELETE, "/1.0/backlog", Some(json!([deleted]))).await;
+    let cancelled = app
+        .oms
+        .otpravka_order(app.tenant_id, deleted)
+        .await
+        .unwrap();
+    let cancel = app
+        .oms
+        .store()
+        .process_message_by_id(app.tenant_id, &format!("otpravka-delete:{}", cancelled.id))
+        .await
+        .unwrap()
+        .expect("the cancel message was published");
+    assert_eq!(cancel.name, okno_oms::flow::messages::CANCEL);
+
+    let refused = otp(&app, Method::POST, "/1.0/batch/1/checkin", None).await;
+    assert_eq!(refused.status, 409, "{:#}", refused.body);
+    assert_eq!(refused.body["errors"][0]["id"], batched);
 }

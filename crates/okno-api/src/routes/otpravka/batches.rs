@@ -164,11 +164,15 @@ fn not_ready_errors(view: &BatchView, refusals: &[Refusal], ids: &[Option<i64>])
             let (code, description) = refusal_code(refusal.code);
             let mut entry =
                 super::error_entry(refusal.position, code, description, Some(&refusal.detail));
-            if let Some(Some(id)) = ids.get(refusal.position) {
-                entry["id"] = json!(id);
-            }
-            if let Some(order) = view.orders.get(refusal.position) {
+            let order = view
+                .orders
+                .get(refusal.position)
+                .filter(|order| Some(order.id) == refusal.order_id);
+            if let Some(order) = order {
                 entry["order-num"] = json!(order.client_order_number);
+                if let Some(Some(id)) = ids.get(refusal.position) {
+                    entry["id"] = json!(id);
+                }
             }
             entry
         })
