@@ -242,6 +242,10 @@ pub fn app(state: AppState) -> Router {
             post(routes::admin::create_key).get(routes::admin::list_keys),
         )
         .route(
+            "/v1/admin/tenants/{id}/otpravka-accounts/{login}",
+            axum::routing::put(routes::admin::put_otpravka_account),
+        )
+        .route(
             "/v1/admin/keys/{id}",
             axum::routing::delete(routes::admin::revoke_key),
         )

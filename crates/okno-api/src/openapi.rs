@@ -92,7 +92,7 @@ fn add_auth_responses(openapi: &mut utoipa::openapi::OpenApi) {
         processes::job_action, processes::incidents, processes::incident_action,
         connectors::try_connector, connectors::reload,
         admin::create_tenant, admin::list_tenants, admin::create_key, admin::list_keys,
-        admin::revoke_key,
+        admin::revoke_key, admin::put_otpravka_account,
         system::healthz, system::readyz, system::metrics,
     ),
     components(schemas(okno_model::OrderDraft, okno_model::Order, crate::problem::Problem)),

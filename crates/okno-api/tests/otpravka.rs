@@ -320,6 +320,51 @@ async fn both_credentials_are_required(app: TestApp) {
         otp(&app, Method::GET, "/1.0/backlog/1", None).await.status,
         401
     );
+
+    // An operator creates an account over HTTP; its generated password works at once.
+    let path = format!(
+        "/v1/admin/tenants/{}/otpravka-accounts/second@example.ru",
+        app.tenant_id
+    );
+    let created = app
+        .call(Method::PUT, &path, Some(&app.operator_key), Some(json!({})))
+        .await;
+    assert_eq!(created.status, 200, "{:#}", created.body);
+    assert_eq!(created.body["login"], "second@example.ru");
+    let password = created.body["password"].as_str().unwrap();
+    let user = basic("second@example.ru", password);
+    let answer = send(
+        &app,
+        Method::GET,
+        "/1.0/backlog/1",
+        None,
+        Some(&app.tenant_key),
+        Some(&user),
+    )
+    .await;
+    assert_eq!(answer.status, 404, "authenticated, no such order");
+    let chosen = app
+        .call(
+            Method::PUT,
+            &path,
+            Some(&app.operator_key),
+            Some(json!({"password": "chosen by operator"})),
+        )
+        .await;
+    assert_eq!(
+        chosen.body.get("password"),
+        None,
+        "a chosen password is not echoed"
+    );
+    let tenant = app
+        .call(Method::PUT, &path, Some(&app.tenant_key), Some(json!({})))
+        .await;
+    assert_eq!(tenant.status, 403);
+    let bad = format!("/v1/admin/tenants/{}/otpravka-accounts/a:b", app.tenant_id);
+    let refused = app
+        .call(Method::PUT, &bad, Some(&app.operator_key), Some(json!({})))
+        .await;
+    assert_eq!(refused.status, 422, "{:#}", refused.body);
 }
 
 async fn version_2_assigns_a_valid_barcode_at_once(app: TestApp) {
