@@ -160,7 +160,6 @@ pub fn app(state: AppState) -> Router {
             "/v1/parcels:register",
             post(routes::fulfilment::register_parcel),
         )
-        .route("/1.0/forms/{id}/f7pdf", get(routes::labels::otpravka_f7p))
         .route(
             "/v1/processes",
             post(routes::processes::deploy).get(routes::processes::list),
@@ -258,6 +257,10 @@ pub fn app(state: AppState) -> Router {
             post(routes::admin::create_key).get(routes::admin::list_keys),
         )
         .route(
+            "/v1/admin/tenants/{id}/otpravka-accounts/{login}",
+            axum::routing::put(routes::admin::put_otpravka_account),
+        )
+        .route(
             "/v1/admin/keys/{id}",
             axum::routing::delete(routes::admin::revoke_key),
         )
@@ -273,6 +276,7 @@ pub fn app(state: AppState) -> Router {
             "/connectors/{tenant}/{name}/{*path}",
             axum::routing::any(routes::connectors::inbound),
         )
+        .merge(routes::otpravka::routes())
         .route("/healthz", get(routes::system::healthz))
         .route("/readyz", get(routes::system::readyz))
         .route("/metrics", get(routes::system::metrics))

@@ -7,6 +7,8 @@
 //! in the store and not in the HTTP handlers, so the CLI import and every future inbound channel
 //! (connectors, the Otpravka-compatible API) get the same rules.
 
+mod accounts;
+mod batches;
 pub mod error;
 pub mod flow;
 mod fulfil;
@@ -17,6 +19,8 @@ mod tracking;
 mod tracknumbers;
 mod workers;
 
+pub use accounts::{OTPRAVKA_LOGIN_CACHE_TTL_MS, OtpravkaCredentials};
+pub use batches::{BATCH_REQUEST_IDS_MAX, BatchView, CheckIn, Refusal, RefusalCode, Shipment};
 pub use error::OmsError;
 pub use fulfil::{
     AddressCheck, DEFAULT_EXECUTOR, DEFAULT_FROM_POSTCODE, Registered, address_verdict,

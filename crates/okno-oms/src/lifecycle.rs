@@ -25,6 +25,10 @@ pub enum OrderCommand {
     Cancel,
     /// Track numbers are issued for the parcels (the status stays).
     AssignTrackNumbers,
+    /// The order joins or leaves an Otpravka batch (the status stays).
+    Batch,
+    /// The shipper checked in the batch (sent the electronic F103): the parcels are handed over.
+    CheckIn,
 }
 
 impl OrderCommand {
@@ -38,6 +42,8 @@ impl OrderCommand {
         OrderCommand::Return,
         OrderCommand::Cancel,
         OrderCommand::AssignTrackNumbers,
+        OrderCommand::Batch,
+        OrderCommand::CheckIn,
     ];
 }
 
@@ -83,6 +89,13 @@ pub fn transition(
         (InTransit, MarkInTransit) => return Ok(Transition::Unchanged),
         // Track numbers are issued while the order is being prepared.
         (Accepted | Processing, AssignTrackNumbers) => return Ok(Transition::Recorded),
+        // Batches are formed and changed before the parcels leave.
+        (Accepted | Processing | ReadyToShip, Batch) => return Ok(Transition::Recorded),
+        // Whether an order that is not ready to ship may be checked in is decided by the caller
+        // (`Oms::check_in_batch`: only when okno runs no process that would prepare it).
+        (Accepted | Processing | ReadyToShip, CheckIn) => HandedOver,
+        // A client that timed out checks in again.
+        (HandedOver | InTransit | Delivered, CheckIn) => return Ok(Transition::Unchanged),
         _ => return Err(TransitionRejected { from, command }),
     };
     Ok(Transition::Moved(moved))
@@ -112,17 +125,26 @@ mod tests {
 accepted StartProcessing -> processing
 accepted Cancel -> cancelled
 accepted AssignTrackNumbers recorded
+accepted Batch recorded
+accepted CheckIn -> handed_over
 processing MarkReadyToShip -> ready_to_ship
 processing Cancel -> cancelled
 processing AssignTrackNumbers recorded
+processing Batch recorded
+processing CheckIn -> handed_over
 ready_to_ship HandOver -> handed_over
 ready_to_ship Cancel -> cancelled
+ready_to_ship Batch recorded
+ready_to_ship CheckIn -> handed_over
 handed_over MarkInTransit -> in_transit
 handed_over Deliver -> delivered
 handed_over Return -> returned
+handed_over CheckIn unchanged
 in_transit MarkInTransit unchanged
 in_transit Deliver -> delivered
 in_transit Return -> returned
+in_transit CheckIn unchanged
+delivered CheckIn unchanged
 cancelled Cancel unchanged";
         assert_eq!(lines.join("\n"), expected);
     }

@@ -94,6 +94,8 @@ pub struct Oms {
     pub(crate) processes: Option<okno_process::Processes>,
     /// (tenant, process id) pairs known to be deployed.
     pub(crate) deployed: Arc<Mutex<std::collections::HashSet<(TenantId, String)>>>,
+    /// Recently verified Otpravka logins (an Argon2 check costs tens of milliseconds).
+    pub(crate) otpravka_logins: Arc<crate::accounts::LoginCache>,
 }
 
 /// Now, truncated to the microseconds both databases keep, so that what is returned equals what
@@ -114,6 +116,7 @@ impl Oms {
             )),
             processes: None,
             deployed: Arc::default(),
+            otpravka_logins: Arc::default(),
         }
     }
 

@@ -22,17 +22,21 @@ use std::sync::Arc;
 
 mod codec;
 mod migrate;
+mod otpravka;
+mod postgres_otpravka;
 mod postgres_process;
 mod postgres_ranges;
 mod postgres_tracking;
 mod process;
 mod ranges;
+mod sqlite_otpravka;
 mod sqlite_process;
 mod sqlite_process_rows;
 mod sqlite_ranges;
 mod sqlite_tracking;
 mod tracking;
 
+pub use otpravka::{BATCH_ORDERS_MAX, BatchRecord, BatchStatus, OtpravkaAccount, OtpravkaStore};
 pub use process::{
     InboxRecord, InstanceRecord, JobRecord, MessageRecord, MessageWrite, ProcessStep, ProcessStore,
     ProcessVersion, StartTimerRecord, SubscriptionRecord, TimerRecord,
@@ -188,7 +192,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything okno persists. All order methods are scoped by tenant: an order of another tenant
 /// is indistinguishable from one that does not exist.
 #[async_trait]
-pub trait Store: ProcessStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: ProcessStore + OtpravkaStore + Send + Sync + std::fmt::Debug + 'static {
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Checks that the database answers.

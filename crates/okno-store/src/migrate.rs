@@ -34,6 +34,12 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "process_start_timers",
         sql: include_str!("../migrations/sqlite/0005_process_start_timers.sql"),
     },
+    // 0006 is reserved (webhooks).
+    Migration {
+        version: 7,
+        name: "otpravka",
+        sql: include_str!("../migrations/sqlite/0007_otpravka.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -61,5 +67,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 5,
         name: "process_start_timers",
         sql: include_str!("../migrations/postgres/0005_process_start_timers.sql"),
+    },
+    // 0006 is reserved (webhooks).
+    Migration {
+        version: 7,
+        name: "otpravka",
+        sql: include_str!("../migrations/postgres/0007_otpravka.sql"),
     },
 ];

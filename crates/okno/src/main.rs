@@ -100,6 +100,18 @@ enum TenantCommand {
     },
     /// List tenants.
     List,
+    /// Create an Otpravka account of a tenant (the login and password of
+    /// `X-User-Authorization`), or set its password. The password is read from the first line
+    /// of stdin with `--password-stdin`, or else generated and printed once.
+    OtpravkaAccount {
+        /// Tenant name or id.
+        tenant: String,
+        /// Login (no spaces, no colon).
+        login: String,
+        /// Read the password from stdin instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -414,6 +426,39 @@ async fn tenant_command(config: &Config, command: TenantCommand) -> anyhow::Resu
                     tenant.created_at.to_rfc3339(),
                     tenant.name
                 );
+            }
+        }
+        TenantCommand::OtpravkaAccount {
+            tenant,
+            login,
+            password_stdin,
+        } => {
+            let tenant = oms.find_tenant(&tenant).await.map_err(oms_error)?;
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let generated = password.is_none();
+            let password = oms
+                .set_otpravka_account(tenant.id, &login, password)
+                .await
+                .map_err(|error| match error {
+                    okno_oms::OmsError::Invalid(fields) => anyhow::anyhow!(
+                        "{}",
+                        fields
+                            .iter()
+                            .map(|field| format!("{}: {}", field.pointer, field.detail))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                    other => oms_error(other),
+                })?;
+            println!("Otpravka account {login} of tenant {} set", tenant.name);
+            if generated {
+                println!("password (shown once, keep it safe): {password}");
             }
         }
     }

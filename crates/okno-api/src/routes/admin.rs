@@ -1,4 +1,4 @@
-//! `/v1/admin`: tenants and API keys, for operator keys only.
+//! `/v1/admin`: tenants, API keys and Otpravka accounts, for operator keys only.
 
 use crate::AppState;
 use crate::extract::{JsonBody, OperatorKey};
@@ -230,4 +230,63 @@ pub(crate) async fn revoke_key(
         .map_err(|_| Problem::new(ProblemKind::NotFound, "api key not found"))?;
     state.oms.revoke_api_key(id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// An Otpravka account as the admin API answers it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct OtpravkaAccountView {
+    /// The tenant.
+    tenant: TenantView,
+    /// The login of `X-User-Authorization: Basic`.
+    login: String,
+    /// The generated password, shown once; absent when the request chose it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<String>,
+}
+
+/// Create an Otpravka account of a tenant (the login and password Otpravka clients send in
+/// `X-User-Authorization`), or set its password. Without a password one is generated.
+#[utoipa::path(
+    put, path = "/v1/admin/tenants/{id}/otpravka-accounts/{login}", tag = "admin",
+    params(("id" = String, Path, description = "Tenant id"), ("login" = String, Path, description = "Login (no spaces, no colon)")),
+    request_body(content = Object, description = "`{}` or `{\"password\": \"…\"}` (8 to 200 characters)", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Set; a generated password is shown once", body = OtpravkaAccountView),
+        (status = 404, description = "No such tenant", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad login or password", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub(crate) async fn put_otpravka_account(
+    State(state): State<AppState>,
+    _operator: OperatorKey,
+    Path((id, login)): Path<(String, String)>,
+    JsonBody(document): JsonBody,
+) -> Result<Json<OtpravkaAccountView>, Problem> {
+    let tenant = tenant_of(&state, &id).await?;
+    let chosen = match document.get("password") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(password)) => Some(password.clone()),
+        Some(_) => {
+            return Err(
+                Problem::new(ProblemKind::Validation, "password must be a string").with_errors(
+                    vec![FieldError {
+                        pointer: "/password".to_owned(),
+                        code: "type".to_owned(),
+                        detail: "must be a string".to_owned(),
+                    }],
+                ),
+            );
+        }
+    };
+    let generated = chosen.is_none();
+    let password = state
+        .oms
+        .set_otpravka_account(tenant.id, &login, chosen)
+        .await?;
+    Ok(Json(OtpravkaAccountView {
+        tenant: tenant.into(),
+        login,
+        password: generated.then_some(password),
+    }))
 }

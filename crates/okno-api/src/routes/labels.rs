@@ -1,6 +1,6 @@
-//! Address labels: `GET /v1/orders/{id}/label` (PDF or ZPL, A6 or 100×150), the Otpravka-style
-//! `GET /1.0/forms/{id}/f7pdf`, and `POST /v1/labels:batch` (all labels of a batch in one
-//! document, or its F103-style list).
+//! Address labels: `GET /v1/orders/{id}/label` (PDF or ZPL, A6 or 100×150) and
+//! `POST /v1/labels:batch` (all labels of a batch in one document, or its F103-style list).
+//! The Otpravka forms (`/1.0/forms/…`) use the same documents from `routes::otpravka`.
 
 use crate::AppState;
 use crate::extract::{JsonBody, TenantKey};
@@ -22,7 +22,7 @@ pub(crate) struct LabelQuery {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     Pdf,
     Zpl,
 }
@@ -84,7 +84,7 @@ async fn default_sender(state: &AppState, tenant_id: TenantId) -> Result<Party, 
     })
 }
 
-async fn labels_of(
+pub(crate) async fn labels_of(
     state: &AppState,
     tenant_id: TenantId,
     orders: &[Order],
@@ -97,7 +97,7 @@ async fn labels_of(
     Ok(labels)
 }
 
-fn document(
+pub(crate) fn document(
     labels: &[LabelData],
     format: Format,
     size: LabelSize,
@@ -161,28 +161,6 @@ pub(crate) async fn order_label(
         format,
         size,
         &format!("label-{}", order.client_order_number),
-    )
-}
-
-/// Otpravka-compatible F7p form of one order (PDF, A6).
-#[utoipa::path(
-    get, path = "/1.0/forms/{id}/f7pdf", tag = "otpravka",
-    params(("id" = String, Path, description = "Order id")),
-    responses((status = 200, description = "The F7p label as PDF", content_type = "application/pdf")),
-    security(("api_key" = []))
-)]
-pub(crate) async fn otpravka_f7p(
-    State(state): State<AppState>,
-    auth: TenantKey,
-    Path(id): Path<String>,
-) -> Result<Response, Problem> {
-    let order = order_of(&state, auth.tenant_id, &id).await?;
-    let labels = labels_of(&state, auth.tenant_id, std::slice::from_ref(&order)).await?;
-    document(
-        &labels,
-        Format::Pdf,
-        LabelSize::A6,
-        &format!("f7p-{}", order.client_order_number),
     )
 }
 
@@ -261,62 +239,76 @@ pub(crate) async fn batch(
             "batch-labels",
         ),
         "f103" => {
-            let sender = default_sender(&state, auth.tenant_id).await?;
-            let rows: Vec<pdf::ListRow> = orders
-                .iter()
-                .flat_map(|order| order.parcels.iter().map(move |parcel| (order, parcel)))
-                .map(|(order, parcel)| {
-                    let request = okno_postal::TariffRequest {
-                        mail_type: parcel.mail_type,
-                        mail_category: parcel.mail_category,
-                        from_postcode: postcode_of(order.sender.as_ref()).unwrap_or(0),
-                        to_postcode: postcode_of(Some(&order.recipient)).unwrap_or(0),
-                        mass_grams: parcel.mass_grams,
-                        dimensions: parcel.dimensions,
-                        declared_value_kopecks: parcel.declared_value_kopecks,
-                        cash_on_delivery_kopecks: parcel.cash_on_delivery_kopecks,
-                        fragile: parcel.fragile,
-                        services: Vec::new(),
-                    };
-                    pdf::ListRow {
-                        track_number: parcel.track_number.clone().unwrap_or_default(),
-                        recipient: okno_postal::label::party_name(&order.recipient),
-                        postcode: order
-                            .recipient
-                            .address
-                            .as_ref()
-                            .and_then(|a| a.postcode.clone())
-                            .unwrap_or_default(),
-                        mass_grams: parcel.mass_grams,
-                        declared_value_kopecks: parcel.declared_value_kopecks.unwrap_or(0),
-                        cash_on_delivery_kopecks: parcel.cash_on_delivery_kopecks.unwrap_or(0),
-                        postage_kopecks: state
-                            .tariff
-                            .quote(&request)
-                            .map(|q| q.total_with_vat_kopecks)
-                            .unwrap_or(0),
-                    }
-                })
-                .collect();
-            let heading = pdf::ListHeading {
-                batch: request.batch.unwrap_or_else(|| "1".to_owned()),
-                sender: okno_postal::label::party_name(&sender),
-                product: labels
-                    .first()
-                    .map(|l| l.product.clone())
-                    .unwrap_or_default(),
-                date: chrono::Utc::now().format("%d.%m.%Y").to_string(),
-            };
-            let body = pdf::f103(&heading, &rows)
-                .map_err(|e| Problem::new(ProblemKind::Internal, e.to_string()))?;
-            let mut response = body.into_response();
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/pdf"),
-            );
-            Ok(response)
+            let batch = request.batch.unwrap_or_else(|| "1".to_owned());
+            f103_response(&state, auth.tenant_id, &orders, &labels, batch).await
         }
         _ => Err(bad("document", "must be labels or f103")),
+    }
+}
+
+/// The F103-style list of a batch's orders as a PDF response.
+pub(crate) async fn f103_response(
+    state: &AppState,
+    tenant_id: TenantId,
+    orders: &[Order],
+    labels: &[LabelData],
+    batch: String,
+) -> Result<Response, Problem> {
+    let sender = default_sender(state, tenant_id).await?;
+    let rows: Vec<pdf::ListRow> = orders
+        .iter()
+        .flat_map(|order| order.parcels.iter().map(move |parcel| (order, parcel)))
+        .map(|(order, parcel)| list_row(state, order, parcel))
+        .collect();
+    let heading = pdf::ListHeading {
+        batch,
+        sender: okno_postal::label::party_name(&sender),
+        product: labels
+            .first()
+            .map(|l| l.product.clone())
+            .unwrap_or_default(),
+        date: chrono::Utc::now().format("%d.%m.%Y").to_string(),
+    };
+    let body = pdf::f103(&heading, &rows)
+        .map_err(|e| Problem::new(ProblemKind::Internal, e.to_string()))?;
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    Ok(response)
+}
+
+fn list_row(state: &AppState, order: &Order, parcel: &okno_model::Parcel) -> pdf::ListRow {
+    let request = okno_postal::TariffRequest {
+        mail_type: parcel.mail_type,
+        mail_category: parcel.mail_category,
+        from_postcode: postcode_of(order.sender.as_ref()).unwrap_or(0),
+        to_postcode: postcode_of(Some(&order.recipient)).unwrap_or(0),
+        mass_grams: parcel.mass_grams,
+        dimensions: parcel.dimensions,
+        declared_value_kopecks: parcel.declared_value_kopecks,
+        cash_on_delivery_kopecks: parcel.cash_on_delivery_kopecks,
+        fragile: parcel.fragile,
+        services: Vec::new(),
+    };
+    pdf::ListRow {
+        track_number: parcel.track_number.clone().unwrap_or_default(),
+        recipient: okno_postal::label::party_name(&order.recipient),
+        postcode: order
+            .recipient
+            .address
+            .as_ref()
+            .and_then(|a| a.postcode.clone())
+            .unwrap_or_default(),
+        mass_grams: parcel.mass_grams,
+        declared_value_kopecks: parcel.declared_value_kopecks.unwrap_or(0),
+        cash_on_delivery_kopecks: parcel.cash_on_delivery_kopecks.unwrap_or(0),
+        postage_kopecks: state
+            .tariff
+            .quote(&request)
+            .map(|q| q.total_with_vat_kopecks)
+            .unwrap_or(0),
     }
 }
 

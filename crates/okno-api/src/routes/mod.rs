@@ -8,6 +8,7 @@ pub(crate) mod fulfilment;
 pub(crate) mod labels;
 pub(crate) mod offices;
 pub(crate) mod orders;
+pub(crate) mod otpravka;
 pub(crate) mod participants;
 pub(crate) mod processes;
 pub(crate) mod soap;
