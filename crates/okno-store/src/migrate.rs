@@ -34,6 +34,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "process_start_timers",
         sql: include_str!("../migrations/sqlite/0005_process_start_timers.sql"),
     },
+    Migration {
+        version: 6,
+        name: "webhooks",
+        sql: include_str!("../migrations/sqlite/0006_webhooks.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -61,5 +66,10 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 5,
         name: "process_start_timers",
         sql: include_str!("../migrations/postgres/0005_process_start_timers.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "webhooks",
+        sql: include_str!("../migrations/postgres/0006_webhooks.sql"),
     },
 ];
