@@ -63,80 +63,95 @@ const ENDPOINT_COLUMNS: &str = "id, tenant_id, url, description, event_types, fo
      failing_since, created_at, updated_at";
 
 fn endpoint_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<WebhookEndpoint>> {
-    let id: String = row.get(0)?;
-    let tenant_id: String = row.get(1)?;
-    let event_types: String = row.get(4)?;
-    let previous_expires: Option<String> = row.get(8)?;
-    let disabled_at: Option<String> = row.get(11)?;
-    let failing_since: Option<String> = row.get(12)?;
-    let created_at: String = row.get(13)?;
-    let updated_at: String = row.get(14)?;
-    let url = row.get(2)?;
-    let description = row.get(3)?;
-    let format = row.get(5)?;
-    let secret = row.get(6)?;
-    let previous_secret = row.get(7)?;
-    let enabled: bool = row.get(9)?;
-    let disabled_reason = row.get(10)?;
-    Ok((|| {
-        Ok(WebhookEndpoint {
-            id: parse_id(&id)?,
-            tenant_id: parse_id(&tenant_id)?,
-            url,
-            description,
-            event_types: from_json("webhook event types", &event_types)?,
-            format,
-            secret,
-            previous_secret,
-            previous_secret_expires_at: optional_time(previous_expires)?,
-            enabled,
-            disabled_reason,
-            disabled_at: optional_time(disabled_at)?,
-            failing_since: optional_time(failing_since)?,
-            created_at: parse_time(&created_at)?,
-            updated_at: parse_time(&updated_at)?,
-        })
-    })())
+    let text = |index: usize| row.get::<_, String>(index);
+    let optional = |index: usize| row.get::<_, Option<String>>(index);
+    let (id, tenant_id, event_types) = (text(0)?, text(1)?, text(4)?);
+    let (created_at, updated_at) = (text(13)?, text(14)?);
+    let (previous_expires, disabled_at, failing_since) =
+        (optional(8)?, optional(11)?, optional(12)?);
+    let endpoint = WebhookEndpoint {
+        id: Uuid::nil(),
+        tenant_id: TenantId::from_uuid(Uuid::nil()),
+        url: text(2)?,
+        description: optional(3)?,
+        event_types: Vec::new(),
+        format: text(5)?,
+        secret: text(6)?,
+        previous_secret: optional(7)?,
+        previous_secret_expires_at: None,
+        enabled: row.get(9)?,
+        disabled_reason: optional(10)?,
+        disabled_at: None,
+        failing_since: None,
+        created_at: DateTime::<Utc>::MIN_UTC,
+        updated_at: DateTime::<Utc>::MIN_UTC,
+    };
+    Ok(complete_endpoint(
+        endpoint,
+        [id, tenant_id, event_types, created_at, updated_at],
+        [previous_expires, disabled_at, failing_since],
+    ))
+}
+
+/// Fills in the parsed columns of an endpoint read by [`endpoint_row`].
+fn complete_endpoint(
+    mut endpoint: WebhookEndpoint,
+    [id, tenant_id, event_types, created_at, updated_at]: [String; 5],
+    [previous_expires, disabled_at, failing_since]: [Option<String>; 3],
+) -> StoreResult<WebhookEndpoint> {
+    endpoint.id = parse_id(&id)?;
+    endpoint.tenant_id = parse_id(&tenant_id)?;
+    endpoint.event_types = from_json("webhook event types", &event_types)?;
+    endpoint.created_at = parse_time(&created_at)?;
+    endpoint.updated_at = parse_time(&updated_at)?;
+    endpoint.previous_secret_expires_at = optional_time(previous_expires)?;
+    endpoint.disabled_at = optional_time(disabled_at)?;
+    endpoint.failing_since = optional_time(failing_since)?;
+    Ok(endpoint)
 }
 
 const DELIVERY_COLUMNS: &str = "id, tenant_id, endpoint_id, order_id, sequence, event_type, \
      status, attempts, round_attempts, next_attempt_at, last_status, last_error, created_at, \
      updated_at";
 
+type DeliveryRow = ([String; 6], i64, i64, i64, Option<i32>, Option<String>);
+
 fn delivery_row(row: &Row<'_>) -> rusqlite::Result<StoreResult<DeliveryRecord>> {
-    let id: String = row.get(0)?;
-    let tenant_id: String = row.get(1)?;
-    let endpoint_id: String = row.get(2)?;
-    let order_id: String = row.get(3)?;
-    let sequence: i64 = row.get(4)?;
-    let event_type: String = row.get(5)?;
-    let status: String = row.get(6)?;
-    let attempts: i64 = row.get(7)?;
-    let round_attempts: i64 = row.get(8)?;
-    let next_attempt_at: String = row.get(9)?;
-    let last_status: Option<i32> = row.get(10)?;
-    let last_error: Option<String> = row.get(11)?;
-    let created_at: String = row.get(12)?;
-    let updated_at: String = row.get(13)?;
-    Ok((|| {
-        Ok(DeliveryRecord {
-            id,
-            tenant_id: parse_id(&tenant_id)?,
-            endpoint_id: parse_id(&endpoint_id)?,
-            order_id: parse_id(&order_id)?,
-            sequence,
-            event_type,
-            status: DeliveryStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("delivery status {status:?}")))?,
-            attempts,
-            round_attempts,
-            next_attempt_at: parse_time(&next_attempt_at)?,
-            last_status,
-            last_error,
-            created_at: parse_time(&created_at)?,
-            updated_at: parse_time(&updated_at)?,
-        })
-    })())
+    let text = |index: usize| row.get::<_, String>(index);
+    let raw: DeliveryRow = (
+        [text(0)?, text(1)?, text(2)?, text(3)?, text(5)?, text(6)?],
+        row.get(4)?,
+        row.get(7)?,
+        row.get(8)?,
+        row.get(10)?,
+        row.get(11)?,
+    );
+    let times = [text(9)?, text(12)?, text(13)?];
+    Ok(delivery_of(raw, times))
+}
+
+fn delivery_of(
+    (texts, sequence, attempts, round_attempts, last_status, last_error): DeliveryRow,
+    [next_attempt_at, created_at, updated_at]: [String; 3],
+) -> StoreResult<DeliveryRecord> {
+    let [id, tenant_id, endpoint_id, order_id, event_type, status] = texts;
+    Ok(DeliveryRecord {
+        id,
+        tenant_id: parse_id(&tenant_id)?,
+        endpoint_id: parse_id(&endpoint_id)?,
+        order_id: parse_id(&order_id)?,
+        sequence,
+        event_type,
+        status: DeliveryStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("delivery status {status:?}")))?,
+        attempts,
+        round_attempts,
+        next_attempt_at: parse_time(&next_attempt_at)?,
+        last_status,
+        last_error,
+        created_at: parse_time(&created_at)?,
+        updated_at: parse_time(&updated_at)?,
+    })
 }
 
 fn write_subscriptions(connection: &Connection, endpoint: &WebhookEndpoint) -> StoreResult<()> {
