@@ -472,11 +472,14 @@ async fn serve(
             .with_connectors_dir(&config.connectors_dir)
             .map_err(|error| anyhow::anyhow!("connectors_dir (OKNO_CONNECTORS_DIR): {error}"))?;
     }
+    state = state.with_webhook_settings(config.webhooks.clone());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     tokio::spawn(purge_idempotency_hourly(oms));
+    // The webhook outbox: due deliveries, retries, disabling endpoints that keep failing.
+    let _webhooks = state.spawn_webhook_dispatcher();
     // Timers, inbox commands between instances, buffered messages, jobs whose lock ran out.
     let _processes = state.processes.spawn_background();
     match banner {
