@@ -46,8 +46,10 @@ async fn receiver() -> (String, Seen) {
 }
 
 fn fast(app: &mut TestApp) -> okno_webhooks::Dispatcher {
-    let mut settings = okno_webhooks::Settings::default();
-    settings.schedule = vec![Duration::ZERO, Duration::from_millis(100)];
+    let settings = okno_webhooks::Settings {
+        schedule: vec![Duration::ZERO, Duration::from_millis(100)],
+        ..okno_webhooks::Settings::default()
+    };
     let state =
         AppState::new(app.oms.clone(), ApiConfig::default()).with_webhook_settings(settings);
     app.router = okno_api::app(state.clone());
@@ -63,8 +65,10 @@ async fn endpoint_receives_api_orders_and_the_log_shows_it(mut app: TestApp) {
             Method::POST,
             "/v1/webhooks",
             Some(&key),
-            Some(json!({"url": url, "event_types": ["order.created", "order.cancelled"],
-                        "description": "warehouse"})),
+            Some(
+                json!({"url": url, "event_types": ["order.created", "order.cancelled"],
+                        "description": "warehouse"}),
+            ),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{:#}", created.body);
@@ -75,7 +79,10 @@ async fn endpoint_receives_api_orders_and_the_log_shows_it(mut app: TestApp) {
         .call(Method::GET, &format!("/v1/webhooks/{id}"), Some(&key), None)
         .await;
     assert_eq!(shown.body["description"], "warehouse");
-    assert!(shown.body.get("secret").is_none(), "the secret is shown once");
+    assert!(
+        shown.body.get("secret").is_none(),
+        "the secret is shown once"
+    );
 
     let placed = app.create(order("W-1")).await;
     let order_id = placed.body["id"].as_str().unwrap().to_owned();
@@ -109,7 +116,10 @@ async fn endpoint_receives_api_orders_and_the_log_shows_it(mut app: TestApp) {
         .iter()
         .map(|(_, _, _, body)| serde_json::from_slice::<Value>(body).unwrap()["type"].clone())
         .collect();
-    assert_eq!(types, vec![json!("order.created"), json!("order.cancelled")]);
+    assert_eq!(
+        types,
+        vec![json!("order.created"), json!("order.cancelled")]
+    );
 
     let log = app
         .call(
@@ -179,10 +189,17 @@ async fn endpoint_receives_api_orders_and_the_log_shows_it(mut app: TestApp) {
         .await;
     assert_eq!(enabled.body["enabled"], true);
     let deleted = app
-        .call(Method::DELETE, &format!("/v1/webhooks/{id}"), Some(&key), None)
+        .call(
+            Method::DELETE,
+            &format!("/v1/webhooks/{id}"),
+            Some(&key),
+            None,
+        )
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
-    let listed = app.call(Method::GET, "/v1/webhooks", Some(&key), None).await;
+    let listed = app
+        .call(Method::GET, "/v1/webhooks", Some(&key), None)
+        .await;
     assert_eq!(listed.body["webhooks"], json!([]));
 }
 
@@ -193,8 +210,10 @@ async fn bad_input_names_the_field_and_tenants_are_apart(app: TestApp) {
             Method::POST,
             "/v1/webhooks",
             Some(&key),
-            Some(json!({"url": "ftp://x", "event_types": ["order.created", "order.shipped"],
-                        "format": "xml"})),
+            Some(
+                json!({"url": "ftp://x", "event_types": ["order.created", "order.shipped"],
+                        "format": "xml"}),
+            ),
         )
         .await;
     assert_problem(&bad, ProblemKind::Validation);

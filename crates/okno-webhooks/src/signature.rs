@@ -155,10 +155,10 @@ mod tests {
             secret.sign(id, timestamp, body),
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
         );
-        let header = signature_header(&[secret.clone()], id, timestamp, body);
+        let header = signature_header(std::slice::from_ref(&secret), id, timestamp, body);
         assert_eq!(
             verify(
-                &[secret.clone()],
+                std::slice::from_ref(&secret),
                 id,
                 "1614265330",
                 &header,
@@ -170,7 +170,7 @@ mod tests {
         );
         assert_eq!(
             verify(
-                &[secret.clone()],
+                std::slice::from_ref(&secret),
                 id,
                 "1614265330",
                 &header,

@@ -551,7 +551,10 @@ async fn connector_format_sends_what_the_connector_renders(database: &TestDataba
     )
     .replace("campaign_id: \"0\"", "campaign_id: \"777\"")
     .replace("api_token: \"\"", "api_token: \"market-token\"")
-    .replace("secret: {env: MARKET_PUSH_TOKEN}", "secret: {value: push-token}");
+    .replace(
+        "secret: {env: MARKET_PUSH_TOKEN}",
+        "secret: {value: push-token}",
+    );
     let connector = Connector::load("yandex-market.yaml", &text).unwrap();
     let mut registry = Registry::new();
     registry.insert(tenant_id, connector);
