@@ -98,6 +98,22 @@ async fn log(
         .unwrap()
 }
 
+/// Waits (up to 20 s) until no delivery of the endpoint is pending: every answer is recorded.
+async fn settled(store: &Arc<dyn Store>, endpoint: &okno_store::WebhookEndpoint) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while log(store, endpoint)
+        .await
+        .iter()
+        .any(|row| row.status == DeliveryStatus::Pending)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "deliveries still pending"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The signature, computed here from the standard's definition, not with the crate.
 fn recompute(secret: &str, id: &str, timestamp: &str, body: &[u8]) -> String {
     let engine = base64::engine::general_purpose::STANDARD;
@@ -286,6 +302,12 @@ async fn retried_while_the_receiver_is_down_then_delivered(database: &TestDataba
     receiver.answer(&[500]);
     let running = dispatcher.spawn();
     wait_for("the delivery", || !receiver.acknowledged().is_empty()).await;
+    // The answer came; wait until the dispatcher has recorded it too.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while log(&store, &hook).await[0].status != DeliveryStatus::Delivered {
+        assert!(std::time::Instant::now() < deadline, "never recorded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     running.abort();
     let received = receiver.received();
     assert_eq!(
@@ -336,7 +358,7 @@ async fn two_dispatchers_never_send_one_delivery_twice(database: &TestDatabase) 
         receiver.acknowledged().len() >= 2 * ORDERS
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settled(&store, &hook).await;
     for task in running {
         task.abort();
     }
@@ -581,7 +603,7 @@ async fn connector_format_sends_what_the_connector_renders(database: &TestDataba
     let dispatcher = Dispatcher::new(Arc::clone(&store), registry, fast_settings());
     let running = dispatcher.spawn();
     wait_for("two Market calls", || market.acknowledged().len() == 2).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    settled(&store, &hook).await;
     running.abort();
 
     let received = market.received();
