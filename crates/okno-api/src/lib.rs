@@ -71,6 +71,11 @@ pub struct AppState {
     pub processes: okno_process::Processes,
     /// The connectors per tenant (none, or read from `connectors_dir`).
     pub connectors: Arc<Connectors>,
+    /// Webhook endpoints (the dispatcher is started by whoever serves:
+    /// [`AppState::spawn_webhook_dispatcher`]).
+    pub webhooks: okno_webhooks::Webhooks,
+    /// Retry schedule, timeouts and windows of webhooks.
+    pub webhook_settings: Arc<okno_webhooks::Settings>,
 }
 
 impl AppState {
@@ -85,6 +90,11 @@ impl AppState {
                 Arc::clone(oms.store()),
                 okno_process::Settings::default(),
             ),
+            webhooks: okno_webhooks::Webhooks::new(
+                Arc::clone(oms.store()),
+                okno_webhooks::Settings::default(),
+            ),
+            webhook_settings: Arc::new(okno_webhooks::Settings::default()),
             oms,
             connectors: Arc::new(Connectors::none()),
         }
@@ -99,6 +109,28 @@ impl AppState {
             .clone()
             .with_order_processes(self.processes.clone(), Arc::clone(&self.tariff));
         self
+    }
+
+    /// The same state with other webhook settings.
+    pub fn with_webhook_settings(mut self, settings: okno_webhooks::Settings) -> Self {
+        self.webhooks =
+            okno_webhooks::Webhooks::new(Arc::clone(self.oms.store()), settings.clone());
+        self.webhook_settings = Arc::new(settings);
+        self
+    }
+
+    /// A webhook dispatcher over this state's store and connectors (reloads included).
+    pub fn webhook_dispatcher(&self) -> okno_webhooks::Dispatcher {
+        okno_webhooks::Dispatcher::new(
+            Arc::clone(self.oms.store()),
+            self.connectors.shared(),
+            (*self.webhook_settings).clone(),
+        )
+    }
+
+    /// Starts the webhook dispatcher loop; abort the handle to stop it.
+    pub fn spawn_webhook_dispatcher(&self) -> tokio::task::JoinHandle<()> {
+        self.webhook_dispatcher().spawn()
     }
 
     /// The same state with the connectors of `<dir>/<tenant-id>/*.yaml` (every file checked;
@@ -188,6 +220,25 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/incidents/{segment}",
             post(routes::processes::incident_action),
+        )
+        .route(
+            "/v1/webhooks",
+            post(routes::webhooks::create).get(routes::webhooks::list),
+        )
+        .route(
+            "/v1/webhooks/{segment}",
+            get(routes::webhooks::get_one)
+                .patch(routes::webhooks::update)
+                .delete(routes::webhooks::delete)
+                .post(routes::webhooks::action),
+        )
+        .route(
+            "/v1/webhooks/{id}/deliveries",
+            get(routes::webhooks::deliveries),
+        )
+        .route(
+            "/v1/webhooks/{id}/deliveries/{segment}",
+            post(routes::webhooks::delivery_action),
         )
         .route("/v1/tracking/events", post(routes::tracking::ingest))
         .route("/v1/tracking/{number}", get(routes::tracking::history))

@@ -3,7 +3,7 @@
 
 use crate::routes::{
     admin, clean, connectors, fulfilment, labels, offices, orders, participants, processes, system,
-    tariff, tracking, tracknumbers,
+    tariff, tracking, tracknumbers, webhooks,
 };
 use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -91,6 +91,8 @@ fn add_auth_responses(openapi: &mut utoipa::openapi::OpenApi) {
         processes::instance_action, processes::publish, processes::signal, processes::activate,
         processes::job_action, processes::incidents, processes::incident_action,
         connectors::try_connector, connectors::reload,
+        webhooks::create, webhooks::list, webhooks::get_one, webhooks::update, webhooks::delete,
+        webhooks::action, webhooks::deliveries, webhooks::delivery_action,
         admin::create_tenant, admin::list_tenants, admin::create_key, admin::list_keys,
         admin::revoke_key, admin::put_otpravka_account,
         system::healthz, system::readyz, system::metrics,
@@ -105,6 +107,7 @@ fn add_auth_responses(openapi: &mut utoipa::openapi::OpenApi) {
         (name = "otpravka", description = "Russian Post-compatible endpoints (Otpravka, tariff.pochta.ru, delivery.pochta.ru): change the host, keep the client"),
         (name = "processes", description = "BPMN processes: deploy Camunda Modeler files, run instances durably, messages and signals, jobs for external workers, incidents"),
         (name = "connectors", description = "Connector files: try one on a sample payload. Each loaded connector serves its own endpoints under /connectors/{tenant}/{name}/{path}, in its client's format and authentication"),
+        (name = "webhooks", description = "Webhooks: endpoints that receive the tenant's order events, signed the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature), retried on a schedule, with a delivery log and replay. See docs/webhooks.md"),
         (name = "admin", description = "Tenants and keys (operator keys only)"),
         (name = "system", description = "Health and metrics"),
     )

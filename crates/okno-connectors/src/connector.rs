@@ -118,6 +118,8 @@ pub(crate) enum UrlPart {
     Literal(String),
     /// `{expression}`: its result, percent-encoded as a path segment.
     Placeholder(Box<Expression>),
+    /// `{expression}` at the very start: the base URL (`http://…` or `https://…`), not encoded.
+    Base(Box<Expression>),
     /// `=expression`: the whole URL.
     Whole(Box<Expression>),
 }

@@ -721,7 +721,8 @@ fn retry(walker: &mut Walker, node: &Node, path: &str) -> Option<RetryPolicy> {
     Some(policy)
 }
 
-/// `=expression`, or text with `{expression}` placeholders whose results are percent-encoded.
+/// `=expression`, or text with `{expression}` placeholders whose results are percent-encoded
+/// (except a leading one, the base URL, inserted as it is).
 fn url_template(walker: &mut Walker, node: &Node, path: &str) -> Option<Vec<UrlPart>> {
     let text = walker.string(node, path)?;
     if text.trim_start().starts_with('=') {
@@ -737,17 +738,23 @@ fn url_template(walker: &mut Walker, node: &Node, path: &str) -> Option<Vec<UrlP
         };
         parts.push(UrlPart::Literal(rest[..open].to_owned()));
         let source = &rest[open + 1..open + close];
-        parts.push(UrlPart::Placeholder(Box::new(compile(
-            walker,
-            source,
-            node.position,
-            path,
-        )?)));
+        let expression = Box::new(compile(walker, source, node.position, path)?);
+        // A placeholder that starts the URL is its base (`{settings.api_base}/orders`): kept
+        // as it is, and checked to be an http(s) URL when rendered.
+        parts.push(if parts.len() == 1 && open == 0 {
+            UrlPart::Base(expression)
+        } else {
+            UrlPart::Placeholder(expression)
+        });
         rest = &rest[open + close + 1..];
     }
     parts.push(UrlPart::Literal(rest.to_owned()));
-    if !(text.starts_with("https://") || text.starts_with("http://")) {
-        walker.fail(node.position, path, "must start with https:// or http://");
+    if !(text.starts_with("https://") || text.starts_with("http://") || text.starts_with('{')) {
+        walker.fail(
+            node.position,
+            path,
+            "must start with https://, http:// or a {…} base URL",
+        );
         return None;
     }
     Some(parts)

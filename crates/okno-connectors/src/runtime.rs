@@ -484,7 +484,9 @@ impl Connector {
         for part in parts {
             match part {
                 UrlPart::Literal(text) => url.push_str(text),
-                UrlPart::Placeholder(expression) | UrlPart::Whole(expression) => {
+                UrlPart::Placeholder(expression)
+                | UrlPart::Base(expression)
+                | UrlPart::Whole(expression) => {
                     let value = scope
                         .evaluate_feel(expression, &self.feel_limits)
                         .map_err(|error| error.to_string())?;
@@ -495,7 +497,17 @@ impl Connector {
                         }
                         other => other.to_string(),
                     };
-                    if matches!(part, UrlPart::Whole(_)) {
+                    if matches!(part, UrlPart::Base(_))
+                        && !(text.starts_with("http://") || text.starts_with("https://"))
+                    {
+                        return Err(format!(
+                            "the base URL {} is {text:?}, not an http:// or https:// URL",
+                            expression.source()
+                        ));
+                    }
+                    if matches!(part, UrlPart::Base(_)) {
+                        url.push_str(text.trim_end_matches('/'));
+                    } else if matches!(part, UrlPart::Whole(_)) {
                         url.push_str(&text);
                     } else {
                         url.extend(utf8_percent_encode(&text, SEGMENT));

@@ -262,3 +262,37 @@ fn a_track_number_goes_back_to_market() {
             .is_empty()
     );
 }
+
+#[test]
+fn the_base_url_setting_is_kept_whole_and_must_be_http() {
+    let path = format!(
+        "{}/../../connectors/yandex-market.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path).unwrap().replace(
+        "secret: {env: MARKET_PUSH_TOKEN}",
+        "secret: {value: market-test-token}",
+    );
+    let order = json!({"id": "x", "client_order_number": "YM-12345",
+        "parcels": [{"track_number": "80085512345678"}]});
+    let local = text.replace(
+        "api_base: \"https://api.partner.market.yandex.ru\"",
+        "api_base: \"http://127.0.0.1:9000/market/\"",
+    );
+    let connector = Connector::load("local.yaml", &local).unwrap();
+    let requests = connector.outbound("order.label_issued", &order).unwrap();
+    assert_eq!(
+        requests[0].url,
+        "http://127.0.0.1:9000/market/campaigns/0/orders/12345/status"
+    );
+    let wrong = text.replace(
+        "api_base: \"https://api.partner.market.yandex.ru\"",
+        "api_base: \"ftp://example\"",
+    );
+    let connector = Connector::load("wrong.yaml", &wrong).unwrap();
+    let error = connector
+        .outbound("order.label_issued", &order)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("not an http:// or https:// URL"), "{error}");
+}

@@ -5,7 +5,8 @@
 //! Key design choice: every change of an order is one call that writes the new state, one row of
 //! the order's event log and, when the client sent an `Idempotency-Key`, the stored response, all
 //! in one transaction. There is no way to change an order without its event, so the event log is
-//! a complete audit trail and can later serve as the webhook outbox. Orders carry a version for
+//! a complete audit trail, and the webhook deliveries of the event (the outbox, see
+//! [`WebhookStore`]) are inserted in the same transaction. Orders carry a version for
 //! optimistic concurrency: an update names the version it read and fails if another writer won.
 //!
 //! The store knows tables and transactions, not business rules: whether a cancellation is allowed
@@ -27,6 +28,7 @@ mod postgres_otpravka;
 mod postgres_process;
 mod postgres_ranges;
 mod postgres_tracking;
+mod postgres_webhook;
 mod process;
 mod ranges;
 mod sqlite_otpravka;
@@ -34,7 +36,9 @@ mod sqlite_process;
 mod sqlite_process_rows;
 mod sqlite_ranges;
 mod sqlite_tracking;
+mod sqlite_webhook;
 mod tracking;
+mod webhook;
 
 pub use otpravka::{BATCH_ORDERS_MAX, BatchRecord, BatchStatus, OtpravkaAccount, OtpravkaStore};
 pub use process::{
@@ -43,6 +47,10 @@ pub use process::{
 };
 pub use ranges::{RangeKind, SerialBlock, TrackNumberRange};
 pub use tracking::{HISTORY_NUMBERS_MAX, TrackingTicket};
+pub use webhook::{
+    AttemptRecord, AttemptWrite, ClaimedDelivery, DeliveryFilter, DeliveryOutcome, DeliveryRecord,
+    DeliveryStatus, RESPONSE_EXCERPT_BYTES_MAX, Requeue, WebhookEndpoint, WebhookStore,
+};
 pub mod postgres;
 pub mod sqlite;
 pub mod testing;
@@ -192,7 +200,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything okno persists. All order methods are scoped by tenant: an order of another tenant
 /// is indistinguishable from one that does not exist.
 #[async_trait]
-pub trait Store: ProcessStore + OtpravkaStore + Send + Sync + std::fmt::Debug + 'static {
+pub trait Store:
+    ProcessStore + OtpravkaStore + WebhookStore + Send + Sync + std::fmt::Debug + 'static
+{
     /// Which backend this is: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Checks that the database answers.

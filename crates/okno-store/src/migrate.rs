@@ -34,7 +34,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "process_start_timers",
         sql: include_str!("../migrations/sqlite/0005_process_start_timers.sql"),
     },
-    // 0006 is reserved (webhooks).
+    Migration {
+        version: 6,
+        name: "webhooks",
+        sql: include_str!("../migrations/sqlite/0006_webhooks.sql"),
+    },
     Migration {
         version: 7,
         name: "otpravka",
@@ -68,7 +72,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         name: "process_start_timers",
         sql: include_str!("../migrations/postgres/0005_process_start_timers.sql"),
     },
-    // 0006 is reserved (webhooks).
+    Migration {
+        version: 6,
+        name: "webhooks",
+        sql: include_str!("../migrations/postgres/0006_webhooks.sql"),
+    },
     Migration {
         version: 7,
         name: "otpravka",

@@ -7,6 +7,7 @@
 
 use crate::codec::{role_columns, role_of};
 use crate::migrate::POSTGRES;
+use crate::postgres_webhook::insert_deliveries;
 use crate::{
     ApiKeyRecord, IdempotencyRecord, OrderFilter, OrderWrite, Store, StoreError, StoreResult,
     Tenant, event_of,
@@ -428,10 +429,13 @@ impl Store for PostgresStore {
     }
 
     async fn create_order(&self, write: OrderWrite) -> StoreResult<()> {
-        match insert_order(&self.pool, &write).await {
-            Ok(()) => Ok(()),
-            Err(error) => Err(self.resolve_duplicate(write.order.tenant_id, error).await),
+        let mut transaction = self.pool.begin().await.map_err(backend)?;
+        match insert_order(&mut *transaction, &write).await {
+            Ok(()) => {}
+            Err(error) => return Err(self.resolve_duplicate(write.order.tenant_id, error).await),
         }
+        insert_deliveries(&mut *transaction, write.order.tenant_id, &event_of(&write)).await?;
+        transaction.commit().await.map_err(backend)
     }
 
     async fn create_orders(&self, writes: Vec<OrderWrite>) -> StoreResult<Vec<StoreResult<()>>> {
@@ -442,7 +446,12 @@ impl Store for PostgresStore {
                 .execute(&mut *transaction)
                 .await
                 .map_err(backend)?;
-            let result = insert_order(&mut *transaction, write).await;
+            let mut result = insert_order(&mut *transaction, write).await;
+            if result.is_ok() {
+                result =
+                    insert_deliveries(&mut *transaction, write.order.tenant_id, &event_of(write))
+                        .await;
+            }
             let end = if result.is_ok() {
                 "RELEASE SAVEPOINT one"
             } else {
@@ -496,6 +505,7 @@ impl Store for PostgresStore {
             });
         }
         insert_event(&mut transaction, &write).await?;
+        insert_deliveries(&mut *transaction, order.tenant_id, &event_of(&write)).await?;
         transaction.commit().await.map_err(backend)
     }
 

@@ -430,7 +430,7 @@ fn insert_event(connection: &Connection, write: &OrderWrite) -> StoreResult<()> 
             ],
         )
         .map_err(backend)?;
-    Ok(())
+    crate::sqlite_webhook::insert_deliveries(connection, write.order.tenant_id, &event)
 }
 
 fn update_order_row(connection: &Connection, write: &OrderWrite) -> StoreResult<()> {

@@ -72,6 +72,42 @@ pub(crate) const KEYS: &[ConfigKey] = &[
         doc: "Track number serials a node reserves from the database at a time. Larger is faster; a crash leaves the unused rest of a block unissued (never issued twice).",
     },
     ConfigKey {
+        name: "webhook_schedule",
+        env: "OKNO_WEBHOOK_SCHEDULE",
+        default: "0s,5s,5m,30m,2h,5h,10h,10h",
+        doc: "When each webhook delivery attempt is made, comma-separated: the first counted from the event, each later one from the failure before it (units `ms`, `s`, `m`, `h`, `d`). The default is Standard Webhooks' suggestion; a delivery fails when the last attempt fails.",
+    },
+    ConfigKey {
+        name: "webhook_request_timeout",
+        env: "OKNO_WEBHOOK_REQUEST_TIMEOUT",
+        default: "15s",
+        doc: "Longest wait for one webhook request (connect, send, answer); longer counts as a failed attempt.",
+    },
+    ConfigKey {
+        name: "webhook_lease",
+        env: "OKNO_WEBHOOK_LEASE",
+        default: "2m",
+        doc: "How long a node holds a claimed webhook delivery; if the node dies, another node sends it after this. Longer than the request timeout.",
+    },
+    ConfigKey {
+        name: "webhook_poll_interval",
+        env: "OKNO_WEBHOOK_POLL_INTERVAL",
+        default: "1s",
+        doc: "How often an idle webhook dispatcher looks for due deliveries.",
+    },
+    ConfigKey {
+        name: "webhook_disable_after",
+        env: "OKNO_WEBHOOK_DISABLE_AFTER",
+        default: "5d",
+        doc: "A webhook endpoint whose every attempt has failed for this long is disabled (the reason is recorded; `POST /v1/webhooks/{id}:enable` turns it back on).",
+    },
+    ConfigKey {
+        name: "webhook_secret_overlap",
+        env: "OKNO_WEBHOOK_SECRET_OVERLAP",
+        default: "24h",
+        doc: "After `POST /v1/webhooks/{id}:rotate-secret`, how long the old secret keeps signing beside the new one.",
+    },
+    ConfigKey {
         name: "log_format",
         env: "OKNO_LOG_FORMAT",
         default: "text",
@@ -98,6 +134,8 @@ pub(crate) struct Config {
     pub(crate) post_offices_file: String,
     pub(crate) connectors_dir: String,
     pub(crate) tracknumber_block: i64,
+    #[serde(skip)]
+    pub(crate) webhooks: okno_webhooks::Settings,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -112,6 +150,12 @@ struct FileConfig {
     post_offices_file: Option<String>,
     connectors_dir: Option<String>,
     tracknumber_block: Option<i64>,
+    webhook_schedule: Option<String>,
+    webhook_request_timeout: Option<String>,
+    webhook_lease: Option<String>,
+    webhook_poll_interval: Option<String>,
+    webhook_disable_after: Option<String>,
+    webhook_secret_overlap: Option<String>,
 }
 
 fn default_of(name: &str) -> String {
@@ -119,6 +163,12 @@ fn default_of(name: &str) -> String {
         .find(|key| key.name == name)
         .map(|key| key.default.to_owned())
         .unwrap_or_default()
+}
+
+fn env_name(name: &str) -> &'static str {
+    KEYS.iter()
+        .find(|key| key.name == name)
+        .map_or("", |key| key.env)
 }
 
 fn env_of(name: &str) -> Option<String> {
@@ -163,7 +213,31 @@ impl Config {
             .with_context(|| {
                 format!("tracknumber_block (OKNO_TRACKNUMBER_BLOCK) must be 1 to 1000000, not {block_text:?}")
             })?;
+        let duration = |name: &str, value: Option<String>| {
+            let text = pick(name, value);
+            okno_webhooks::settings::parse_duration(&text)
+                .map_err(|reason| anyhow::anyhow!("{name} ({}): {reason}", env_name(name)))
+        };
+        let schedule_text = pick("webhook_schedule", from_file.webhook_schedule);
+        let webhooks = okno_webhooks::Settings {
+            schedule: okno_webhooks::settings::parse_schedule(&schedule_text).map_err(
+                |reason| anyhow::anyhow!("webhook_schedule (OKNO_WEBHOOK_SCHEDULE): {reason}"),
+            )?,
+            request_timeout: duration(
+                "webhook_request_timeout",
+                from_file.webhook_request_timeout,
+            )?,
+            lease: duration("webhook_lease", from_file.webhook_lease)?,
+            poll_interval: duration("webhook_poll_interval", from_file.webhook_poll_interval)?,
+            disable_after: duration("webhook_disable_after", from_file.webhook_disable_after)?,
+            secret_overlap: duration("webhook_secret_overlap", from_file.webhook_secret_overlap)?,
+            ..okno_webhooks::Settings::default()
+        };
+        if webhooks.lease <= webhooks.request_timeout {
+            bail!("webhook_lease (OKNO_WEBHOOK_LEASE) must be longer than webhook_request_timeout");
+        }
         let config = Config {
+            webhooks,
             tariff_file: pick("tariff_file", from_file.tariff_file),
             post_offices_file: pick("post_offices_file", from_file.post_offices_file),
             connectors_dir: pick("connectors_dir", from_file.connectors_dir),

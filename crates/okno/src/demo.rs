@@ -1,6 +1,7 @@
 //! `okno demo`: a ready-to-try server on the embedded SQLite in a local folder, with a demo
 //! tenant, a handful of realistic orders (one of them cancelled, three with track numbers, two
-//! of those with a tracking history) and fresh keys printed once.
+//! of those with a tracking history), fresh keys printed once, and a fake shop that receives
+//! and verifies the webhooks of every order event (`demo_shop`).
 
 use chrono::Offset;
 use okno_model::Actor;
@@ -281,7 +282,12 @@ pub(crate) async fn tracked_number(oms: &Oms, tenant: &Tenant) -> anyhow::Result
 }
 
 /// Creates the demo tenant and orders if missing; returns the tenant and fresh keys.
-pub(crate) async fn prepare(oms: &Oms) -> anyhow::Result<(Tenant, SecretKey, SecretKey)> {
+/// The demo tenant with its data, its keys, and the fake shop's webhook endpoint at `shop_url`
+/// (registered before the orders, so their events reach it).
+pub(crate) async fn prepare(
+    oms: &Oms,
+    shop_url: &str,
+) -> anyhow::Result<(Tenant, SecretKey, SecretKey, uuid::Uuid)> {
     let err = |error: okno_oms::OmsError| anyhow::anyhow!("{error}");
     let (tenant, tenant_key) = match oms.store().tenant_by_name(DEMO_TENANT).await? {
         Some(tenant) => {
@@ -296,6 +302,7 @@ pub(crate) async fn prepare(oms: &Oms) -> anyhow::Result<(Tenant, SecretKey, Sec
             (tenant, key)
         }
     };
+    let shop = crate::demo_shop::register(oms, &tenant, shop_url).await?;
     if oms.store().count_orders(tenant.id).await? == 0 {
         for row in DEMO_ORDERS {
             oms.create_order(tenant.id, Actor::cli(), &demo_document(row), None)
@@ -325,7 +332,7 @@ pub(crate) async fn prepare(oms: &Oms) -> anyhow::Result<(Tenant, SecretKey, Sec
         .create_api_key(KeyRole::Operator, Some("demo operator"))
         .await
         .map_err(err)?;
-    Ok((tenant, tenant_key, operator_key))
+    Ok((tenant, tenant_key, operator_key, shop))
 }
 
 #[cfg(test)]

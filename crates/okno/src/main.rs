@@ -12,6 +12,7 @@ mod bench_flow;
 mod config;
 mod connector;
 mod demo;
+mod demo_shop;
 mod import;
 
 use anyhow::{Context, bail};
@@ -280,7 +281,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot open {url}"))?;
             let oms = Oms::new(store).with_tracknumber_block(config.tracknumber_block);
-            let (tenant, tenant_key, operator_key) = demo::prepare(&oms).await?;
+            let (shop_listener, shop_url) = demo_shop::bind().await?;
+            let (tenant, tenant_key, operator_key, shop) = demo::prepare(&oms, &shop_url).await?;
+            demo_shop::spawn(shop_listener, oms.clone(), tenant.clone(), shop);
             let tracked = demo::tracked_number(&oms, &tenant).await?;
             let banner = move |address: std::net::SocketAddr| {
                 demo_banner(
@@ -289,6 +292,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     &tenant,
                     (tenant_key.expose(), operator_key.expose()),
                     tracked.as_deref(),
+                    &shop_url,
                 )
             };
             serve(oms, &listen, &config, Some(Box::new(banner))).await?;
@@ -545,6 +549,7 @@ fn demo_banner(
     tenant: &okno_store::Tenant,
     (tenant_key, operator_key): (&str, &str),
     tracked: Option<&str>,
+    shop_url: &str,
 ) -> String {
     let base = format!("http://{address}");
     let tracking = tracked.map_or_else(String::new, |number| {
@@ -566,7 +571,9 @@ fn demo_banner(
          \x20   curl -H 'Authorization: Bearer {tenant_key}' {base}/v1/orders\n\
          \x20   curl '{base}/tariff/v1/calculate?json&object=4030&from=109440&to=644015&weight=1000'\n\n\
          \x20 DEMO-1001 to DEMO-1003 have track numbers: print their labels with\n\
-         \x20 GET {base}/v1/orders/ID/label?format=pdf (or zpl, size=100x150).\n\n",
+         \x20 GET {base}/v1/orders/ID/label?format=pdf (or zpl, size=100x150).\n\n\
+         \x20 Webhooks: every order event goes to a fake shop at {shop_url}, which\n\
+         \x20 verifies each signature and logs it (GET {base}/v1/webhooks shows the log).\n\n",
         name = tenant.name,
     );
     format!("{text}{tracking}")
@@ -607,6 +614,7 @@ async fn serve(
             .with_connectors_dir(&config.connectors_dir)
             .map_err(|error| anyhow::anyhow!("connectors_dir (OKNO_CONNECTORS_DIR): {error}"))?;
     }
+    state = state.with_webhook_settings(config.webhooks.clone());
     // Every accepted order runs its process (okno's workers for the shipped job types).
     state = state.with_order_processes();
     let listener = tokio::net::TcpListener::bind(listen)
@@ -614,6 +622,8 @@ async fn serve(
         .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     tokio::spawn(purge_idempotency_hourly(oms));
+    // The webhook outbox: due deliveries, retries, disabling endpoints that keep failing.
+    let _webhooks = state.spawn_webhook_dispatcher();
     // Timers, inbox commands between instances, buffered messages, jobs whose lock ran out.
     let _processes = state.processes.spawn_background();
     match banner {

@@ -30,7 +30,7 @@ use std::sync::Arc;
 /// The connectors an app serves, and the folder they were read from (if any).
 #[derive(Debug, Default)]
 pub struct Connectors {
-    registry: SharedRegistry,
+    registry: Arc<SharedRegistry>,
     dir: Option<PathBuf>,
 }
 
@@ -44,7 +44,7 @@ impl Connectors {
     pub fn from_dir(dir: PathBuf) -> Result<Connectors, RegistryError> {
         let registry = Registry::load_dir(&dir)?;
         Ok(Connectors {
-            registry: SharedRegistry::new(registry),
+            registry: Arc::new(SharedRegistry::new(registry)),
             dir: Some(dir),
         })
     }
@@ -52,6 +52,12 @@ impl Connectors {
     /// The connectors now in force.
     pub fn current(&self) -> Arc<Registry> {
         self.registry.current()
+    }
+
+    /// The handle reloads swap, for whoever renders with the connectors later (the webhook
+    /// dispatcher).
+    pub fn shared(&self) -> Arc<SharedRegistry> {
+        Arc::clone(&self.registry)
     }
 }
 

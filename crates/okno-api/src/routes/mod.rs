@@ -16,3 +16,4 @@ pub(crate) mod system;
 pub(crate) mod tariff;
 pub(crate) mod tracking;
 pub(crate) mod tracknumbers;
+pub(crate) mod webhooks;
