@@ -1,7 +1,9 @@
 //! `okno demo`: a ready-to-try server on the embedded SQLite in a local folder, with a demo
 //! tenant, a handful of realistic orders (one of them cancelled, three with track numbers, two
-//! of those with a tracking history), fresh keys printed once, and a fake shop that receives
-//! and verifies the webhooks of every order event (`demo_shop`).
+//! of those with a tracking history), fresh keys printed once, a fake shop receiving signed
+//! webhooks, and the Yandex Market story (`demo_story`): Market's real accept sample through
+//! the connector and the shipment process to a label, with Market's callbacks arriving at the
+//! fake shop in Market's format.
 
 use chrono::Offset;
 use okno_model::Actor;
@@ -160,6 +162,8 @@ async fn issue_demo_track_numbers(oms: &Oms, tenant: &Tenant) -> anyhow::Result<
     let err = |error: okno_oms::OmsError| anyhow::anyhow!("{error}");
     let today = chrono::Utc::now();
     let month = okno_postal::tracknumber::month_code(today.year(), today.month());
+    // Parcels of the demo orders, and the online parcels Yandex Market orders are sent as
+    // (S10 numbers of the RA series).
     oms.add_tracknumber_range(
         tenant.id,
         okno_oms::NewRange {
@@ -169,6 +173,20 @@ async fn issue_demo_track_numbers(oms: &Oms, tenant: &Tenant) -> anyhow::Result<
             country: None,
             first_serial: 0,
             last_serial: 99_999,
+            warn_remaining: None,
+        },
+    )
+    .await
+    .map_err(err)?;
+    oms.add_tracknumber_range(
+        tenant.id,
+        okno_oms::NewRange {
+            mail_type: okno_model::MailType::OnlineParcel,
+            kind: okno_store::RangeKind::S10,
+            prefix: "RA".to_owned(),
+            country: Some("RU".to_owned()),
+            first_serial: 10_000_000,
+            last_serial: 19_999_999,
             warn_remaining: None,
         },
     )

@@ -13,6 +13,7 @@ mod config;
 mod connector;
 mod demo;
 mod demo_shop;
+mod demo_story;
 mod import;
 
 use anyhow::{Context, bail};
@@ -282,10 +283,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot open {url}"))?;
             let oms = Oms::new(store).with_tracknumber_block(config.tracknumber_block);
             let (shop_listener, shop_url) = demo_shop::bind().await?;
-            let (tenant, tenant_key, operator_key, shop) = demo::prepare(&oms, &shop_url).await?;
-            demo_shop::spawn(shop_listener, oms.clone(), tenant.clone(), shop);
+            let (tenant, tenant_key, operator_key, _) = demo::prepare(&oms, &shop_url).await?;
+            demo_shop::spawn(shop_listener, oms.clone(), tenant.clone());
             let tracked = demo::tracked_number(&oms, &tenant).await?;
+            // The story: a Yandex Market connector whose partner API is the fake shop.
+            let shop_base = shop_url.trim_end_matches("/webhooks").to_owned();
+            let mut config = config.clone();
+            config.connectors_dir = demo_story::write_connector(&dir, &tenant, &shop_base)?
+                .display()
+                .to_string();
+            demo_story::register_market_webhook(&oms, &tenant, &shop_url).await?;
+            let story = (oms.clone(), tenant.clone());
             let banner = move |address: std::net::SocketAddr| {
+                tokio::spawn(demo_story::tell(
+                    story.0,
+                    story.1,
+                    format!("http://{address}"),
+                ));
                 demo_banner(
                     address,
                     &url,
@@ -573,7 +587,9 @@ fn demo_banner(
          \x20 DEMO-1001 to DEMO-1003 have track numbers: print their labels with\n\
          \x20 GET {base}/v1/orders/ID/label?format=pdf (or zpl, size=100x150).\n\n\
          \x20 Webhooks: every order event goes to a fake shop at {shop_url}, which\n\
-         \x20 verifies each signature and logs it (GET {base}/v1/webhooks shows the log).\n\n",
+         \x20 verifies each signature and logs it (GET {base}/v1/webhooks shows the log).\n\n\
+         \x20 Below, Yandex Market sends an order through its connector and it runs the\n\
+         \x20 shipment process to a label; Market's API (the fake shop) gets the callbacks.\n\n",
         name = tenant.name,
     );
     format!("{text}{tracking}")

@@ -187,6 +187,29 @@ async fn demo_serves_its_orders_with_the_printed_key() {
         .find(|word| word.starts_with("okno_t_"))
         .unwrap()
         .to_owned();
+    // The story: Market's accept sample goes through the connector and the process, and the
+    // fake shop (Market's API) gets the callbacks in Market's format, signed.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let output = loop {
+        let output = server.output.lock().unwrap().clone();
+        if output.contains("Market API got PUT") {
+            break output;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the story did not finish:\n{output}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for step in [
+        "okno answers 200 in Market's shape",
+        "order.label_issued",
+        "order.client_notified",
+        "/market/campaigns/21000001/orders/12345/status {\"order\":{\"status\":\"PROCESSING\",\"substatus\":\"READY_TO_SHIP\"}}",
+        "signature verified",
+    ] {
+        assert!(output.contains(step), "{step:?} missing from:\n{output}");
+    }
     let page: Value = client
         .get(format!("{base}/v1/orders"))
         .bearer_auth(&key)
@@ -197,7 +220,17 @@ async fn demo_serves_its_orders_with_the_printed_key() {
         .await
         .unwrap();
     let orders = page["orders"].as_array().unwrap();
-    assert_eq!(orders.len(), 8);
+    assert_eq!(orders.len(), 9, "eight demo orders and Market's");
+    let market = orders
+        .iter()
+        .find(|order| order["client_order_number"] == "YM-12345")
+        .unwrap();
+    assert_eq!(market["status"], "ready_to_ship");
+    let number = market["parcels"][0]["track_number"].as_str().unwrap();
+    assert!(
+        output.contains(&format!("\"trackCode\":\"{number}\"")),
+        "Market got the track number {number}:\n{output}"
+    );
     let cancelled = orders
         .iter()
         .filter(|order| order["status"] == "cancelled")

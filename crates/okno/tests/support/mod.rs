@@ -51,6 +51,8 @@ pub(crate) struct Server {
     pub(crate) child: Child,
     pub(crate) base: String,
     pub(crate) printed: String,
+    /// Everything printed so far (the drain thread keeps adding).
+    pub(crate) output: Arc<Mutex<String>>,
 }
 
 impl Server {
@@ -85,7 +87,9 @@ impl Server {
         let sink = Arc::clone(&banner);
         std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {
-                sink.lock().unwrap().push_str(&line);
+                let mut sink = sink.lock().unwrap();
+                sink.push_str(&line);
+                sink.push('\n');
             }
         });
         let printed = banner.lock().unwrap().clone();
@@ -93,6 +97,7 @@ impl Server {
             child,
             base,
             printed,
+            output: banner,
         }
     }
 
