@@ -71,7 +71,6 @@ pub(crate) async fn register_market_webhook(
         format: Some("connector:yandex-market".to_owned()),
         description: Some(DESCRIPTION.to_owned()),
         enabled: Some(true),
-        ..EndpointChange::default()
     };
     match existing {
         Some(endpoint) => webhooks.update(tenant.id, endpoint.id, change, now).await?,
