@@ -29,10 +29,7 @@ both!(
 
 const LOGIN: &str = "shop@example.ru";
 const PASSWORD: &str = "correct horse battery";
-const SAMPLES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/postal-samples/otpravka"
-);
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
 fn sample(name: &str) -> Value {
     let path = format!("{SAMPLES}/{name}");
