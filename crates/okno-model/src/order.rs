@@ -102,6 +102,10 @@ pub struct Fulfilment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub tracking_registered_at: Option<DateTime<Utc>>,
+    /// When the client was told the shipment is ready (UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub client_notified_at: Option<DateTime<Utc>>,
     /// When the order was escalated as close to its deadline (UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]

@@ -375,20 +375,13 @@ impl Oms {
 
     /// Tells the client the shipment is ready: an `order.client_notified` event with what the
     /// client needs (track numbers, price, label and tracking links), which webhooks deliver.
-    /// Written once per order.
+    /// Written once per order (`fulfilment.client_notified_at`).
     pub async fn notify_client(
         &self,
         tenant_id: TenantId,
         id: OrderId,
         actor: &Actor,
     ) -> Result<Order, OmsError> {
-        let events = self.store.order_events(tenant_id, id, 0, 10_000).await?;
-        if events
-            .iter()
-            .any(|event| event.kind == EventKind::ClientNotified)
-        {
-            return self.order(tenant_id, id).await;
-        }
         self.update_with(
             tenant_id,
             id,
@@ -396,6 +389,10 @@ impl Oms {
             EventKind::ClientNotified,
             None,
             |order| {
+                if order.fulfilment.client_notified_at.is_some() {
+                    return Ok(None);
+                }
+                order.fulfilment.client_notified_at = Some(now());
                 let numbers = track_numbers(order);
                 Ok(Some(json!({
                     "client_order_number": order.client_order_number,

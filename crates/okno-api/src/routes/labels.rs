@@ -70,26 +70,12 @@ fn not_ready(error: LabelError) -> Problem {
     }])
 }
 
-/// The sender printed when an order names none: the tenant (shop) itself.
-async fn default_sender(state: &AppState, tenant_id: TenantId) -> Result<Party, Problem> {
-    let tenant = state
-        .oms
-        .store()
-        .tenant(tenant_id)
-        .await
-        .map_err(okno_oms::OmsError::from)?;
-    Ok(Party {
-        organisation: tenant.map(|t| t.name),
-        ..Party::default()
-    })
-}
-
 pub(crate) async fn labels_of(
     state: &AppState,
     tenant_id: TenantId,
     orders: &[Order],
 ) -> Result<Vec<LabelData>, Problem> {
-    let sender = default_sender(state, tenant_id).await?;
+    let sender = state.oms.default_sender(tenant_id).await?;
     let mut labels = Vec::new();
     for order in orders {
         labels.extend(LabelData::all_of(order, &sender).map_err(not_ready)?);
@@ -254,7 +240,7 @@ pub(crate) async fn f103_response(
     labels: &[LabelData],
     batch: String,
 ) -> Result<Response, Problem> {
-    let sender = default_sender(state, tenant_id).await?;
+    let sender = state.oms.default_sender(tenant_id).await?;
     let rows: Vec<pdf::ListRow> = orders
         .iter()
         .flat_map(|order| order.parcels.iter().map(move |parcel| (order, parcel)))
