@@ -19,13 +19,13 @@
 //!   check-in of a `SENT` batch answers as the first did.
 
 use crate::error::OmsError;
-use crate::flow::messages;
+use crate::flow::{Tell, messages};
 use crate::lifecycle::{OrderCommand, transition};
 use crate::service::{Change, Oms, UPDATE_ATTEMPTS_MAX, now};
 use chrono::NaiveDate;
 use okno_model::{Actor, EventKind, MailCategory, MailType, Order, OrderId, OrderStatus, TenantId};
 use okno_store::{BatchRecord, BatchStatus, StoreError};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// Most ids one batch request may name.
 pub const BATCH_REQUEST_IDS_MAX: usize = 1_000;
@@ -194,6 +194,7 @@ impl Oms {
         actor: &Actor,
         from: Option<&str>,
         to: Option<&str>,
+        tell: impl Fn(&Order) -> Vec<Tell>,
     ) -> Result<Result<(), RefusalCode>, OmsError> {
         for _ in 0..UPDATE_ATTEMPTS_MAX {
             let mut order = self.order(tenant_id, id).await?;
@@ -213,7 +214,8 @@ impl Oms {
                 actor: actor.clone(),
                 details: json!({ "batch": to, "previous_batch": from }),
             };
-            match self.apply(order, &change, None).await {
+            let tells = tell(&order);
+            match self.apply_telling(order, &change, None, tells).await {
                 Err(OmsError::Store(StoreError::VersionConflict { .. })) => continue,
                 Err(other) => return Err(other),
                 Ok(_) => return Ok(Ok(())),
@@ -338,14 +340,13 @@ impl Oms {
     ) -> Result<(), OmsError> {
         let name = batch_name(batch);
         for (position, order) in members {
+            // The process learns that its order is in the batch in the same commit.
+            let tell = |order: &Order| vec![shipment_requested(batch, order)];
             match self
-                .move_batch(tenant_id, order.id, actor, None, Some(&name))
+                .move_batch(tenant_id, order.id, actor, None, Some(&name), tell)
                 .await?
             {
-                Ok(()) => {
-                    shipment.placed.push((position, order.id));
-                    self.tell_shipment_requested(tenant_id, batch, &order).await;
-                }
+                Ok(()) => shipment.placed.push((position, order.id)),
                 Err(code) => shipment.refused.push(refusal(
                     position,
                     Some(&order),
@@ -355,41 +356,6 @@ impl Oms {
             }
         }
         Ok(())
-    }
-
-    /// The process learns that its order is in a batch. A failure is logged, not returned:
-    /// the order is in the batch either way, and the message id makes a resend harmless.
-    async fn tell_shipment_requested(
-        &self,
-        tenant_id: TenantId,
-        batch: &BatchRecord,
-        order: &Order,
-    ) {
-        let mut variables = Map::new();
-        variables.insert("batch".to_owned(), Value::String(batch_name(batch)));
-        variables.insert(
-            "sending_date".to_owned(),
-            Value::String(batch.sending_date.to_string()),
-        );
-        let numbers: Vec<Value> = order
-            .parcels
-            .iter()
-            .filter_map(|parcel| parcel.track_number.clone().map(Value::String))
-            .collect();
-        variables.insert("track_numbers".to_owned(), Value::Array(numbers));
-        let message_id = format!("otpravka-batch:{}:{}", order.id, batch.name);
-        if let Err(error) = self
-            .notify_process(
-                tenant_id,
-                order.id,
-                messages::SHIPMENT_REQUESTED,
-                variables,
-                Some(message_id),
-            )
-            .await
-        {
-            tracing::warn!(order = %order.id, batch = batch.name, %error, "shipment message not published");
-        }
     }
 
     /// Takes orders (numeric ids) out of their batches, back to the backlog; each batch must
@@ -435,7 +401,9 @@ impl Oms {
                 continue;
             }
             if let Err(code) = self
-                .move_batch(tenant_id, order.id, &actor, Some(&name), None)
+                .move_batch(tenant_id, order.id, &actor, Some(&name), None, |_| {
+                    Vec::new()
+                })
                 .await?
             {
                 refused.push(refusal(
@@ -480,21 +448,8 @@ impl Oms {
                 .cancel_order(tenant_id, order.id, actor.clone(), reason, None, None)
                 .await
             {
-                Ok(_) => {
-                    let message_id = format!("otpravka-delete:{}", order.id);
-                    if let Err(error) = self
-                        .notify_process(
-                            tenant_id,
-                            order.id,
-                            messages::CANCEL,
-                            Map::new(),
-                            Some(message_id),
-                        )
-                        .await
-                    {
-                        tracing::warn!(order = %order.id, %error, "cancel message not published");
-                    }
-                }
+                // The cancel commits with the message that stops the order's process.
+                Ok(_) => {}
                 Err(error @ OmsError::Transition(_)) => refused.push(refusal(
                     position,
                     Some(&order),
@@ -593,4 +548,27 @@ impl Oms {
         }
         Err(OmsError::Contended(id))
     }
+}
+
+/// The message that tells an order's process that it is in `batch` (the shipment is asked
+/// for): with the batch's name, sending date and the order's track numbers.
+fn shipment_requested(batch: &BatchRecord, order: &Order) -> Tell {
+    let mut tell = Tell::new(
+        messages::SHIPMENT_REQUESTED,
+        format!("otpravka-batch:{}:{}", order.id, batch.name),
+    );
+    tell.variables
+        .insert("batch".to_owned(), Value::String(batch_name(batch)));
+    tell.variables.insert(
+        "sending_date".to_owned(),
+        Value::String(batch.sending_date.to_string()),
+    );
+    let numbers: Vec<Value> = order
+        .parcels
+        .iter()
+        .filter_map(|parcel| parcel.track_number.clone().map(Value::String))
+        .collect();
+    tell.variables
+        .insert("track_numbers".to_owned(), Value::Array(numbers));
+    tell
 }

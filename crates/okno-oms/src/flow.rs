@@ -7,7 +7,7 @@ use crate::error::OmsError;
 use crate::service::{IdempotencyRequest, Oms, Reply};
 use chrono::{DateTime, Utc};
 use okno_model::{Actor, Order, OrderId, Priority, TenantId};
-use okno_process::{Message, ProcessError, Processes, start_request};
+use okno_process::{Message, ProcessError, Processes, publish_request, start_request};
 use okno_store::InboxRecord;
 use serde_json::{Map, Value};
 use std::time::Duration;
@@ -23,6 +23,29 @@ pub mod messages {
     pub const RELEASED: &str = "okno.order.released";
     /// The recipient's address was corrected: the address check runs again.
     pub const ADDRESS_CORRECTED: &str = "okno.order.address_corrected";
+}
+
+/// A message for an order's process that commits with a change of the order (it reaches the
+/// process even if okno stops right after the commit).
+#[derive(Clone, Debug)]
+pub(crate) struct Tell {
+    /// The message name (one of [`messages`]).
+    pub name: &'static str,
+    /// Variables it brings.
+    pub variables: Map<String, Value>,
+    /// Makes a repeat harmless: a second message with this id is ignored.
+    pub message_id: String,
+}
+
+impl Tell {
+    /// A message without variables.
+    pub(crate) fn new(name: &'static str, message_id: String) -> Tell {
+        Tell {
+            name,
+            variables: Map::new(),
+            message_id,
+        }
+    }
 }
 
 /// How long a message to an order's process waits for its subscription.
@@ -130,16 +153,16 @@ impl Oms {
         .await
     }
 
-    /// The inbox row that starts the order's process (`None` without a process runtime).
+    /// The inbox row that starts the order's process (none without a process runtime).
     /// Deploys the shipped processes for the tenant first if it has no version of them (a
     /// tenant that deployed its own keeps it).
     pub(crate) async fn process_start(
         &self,
         order: &Order,
         process_id: Option<&str>,
-    ) -> Result<Option<InboxRecord>, OmsError> {
+    ) -> Result<Vec<InboxRecord>, OmsError> {
         let Some(processes) = &self.processes else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
         let process_id = process_id.unwrap_or(SHIPMENT);
         self.ensure_deployed(processes, order.tenant_id, process_id)
@@ -151,18 +174,50 @@ impl Oms {
             start_variables(order),
             Some(order.id.to_string()),
         )
-        .map(Some)
+        .map(|row| vec![row])
         .map_err(process_error)
     }
 
-    /// Starts a committed order's process now, without waiting for the background loop.
-    pub(crate) fn run_process_start(&self, start: Option<InboxRecord>) {
-        let (Some(processes), Some(start)) = (self.processes.clone(), start) else {
+    /// The inbox rows that carry `tells` to the order's process, to commit with the order's
+    /// change (empty without a process runtime).
+    pub(crate) fn tell_rows(
+        &self,
+        order: &Order,
+        tells: Vec<Tell>,
+    ) -> Result<Vec<InboxRecord>, OmsError> {
+        if self.processes.is_none() {
+            return Ok(Vec::new());
+        }
+        tells
+            .into_iter()
+            .map(|tell| {
+                let message = Message {
+                    name: tell.name.to_owned(),
+                    correlation_key: order.id.to_string(),
+                    variables: tell.variables,
+                    time_to_live: MESSAGE_TTL,
+                    message_id: Some(tell.message_id),
+                };
+                publish_request(order.tenant_id, order.id.as_uuid(), message).map_err(process_error)
+            })
+            .collect()
+    }
+
+    /// Hands committed inbox rows (a process start, messages) to the process runtime now,
+    /// without waiting for the background loop, which would otherwise take them on its next
+    /// round (on any node): the rows are already durable, so a failure here loses nothing.
+    pub(crate) fn run_process_inbox(&self, rows: Vec<InboxRecord>) {
+        let Some(processes) = self.processes.clone() else {
             return;
         };
+        if rows.is_empty() {
+            return;
+        }
         tokio::spawn(async move {
-            if let Err(error) = processes.run_inbox(&start).await {
-                tracing::warn!(%error, instance = %start.instance_id, "order process start");
+            for row in rows {
+                if let Err(error) = processes.run_inbox(&row).await {
+                    tracing::warn!(%error, instance = %row.instance_id, kind = row.kind, "order process inbox");
+                }
             }
         });
     }

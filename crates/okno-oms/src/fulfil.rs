@@ -6,6 +6,7 @@
 //! (`workers`) and the HTTP handlers call these; neither holds a business rule of its own.
 
 use crate::error::OmsError;
+use crate::flow::{Tell, messages};
 use crate::lifecycle::{OrderCommand, Transition, transition};
 use crate::service::{Oms, UPDATE_ATTEMPTS_MAX, now};
 use okno_model::{
@@ -55,10 +56,32 @@ impl Oms {
         actor: &Actor,
         kind: EventKind,
         command: Option<OrderCommand>,
-        mut change: F,
+        change: F,
     ) -> Result<Order, OmsError>
     where
         F: FnMut(&mut Order) -> Result<Option<Value>, OmsError>,
+    {
+        self.update_telling(tenant_id, id, actor, kind, command, change, |_| Vec::new())
+            .await
+    }
+
+    /// [`Oms::update_with`], committing what `tell` says (given the changed order, its new
+    /// version included) for the order's process with the change. Nothing is told when there
+    /// is nothing to do.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn update_telling<F, T>(
+        &self,
+        tenant_id: TenantId,
+        id: OrderId,
+        actor: &Actor,
+        kind: EventKind,
+        command: Option<OrderCommand>,
+        mut change: F,
+        tell: T,
+    ) -> Result<Order, OmsError>
+    where
+        F: FnMut(&mut Order) -> Result<Option<Value>, OmsError>,
+        T: Fn(&Order) -> Vec<Tell>,
     {
         for _ in 0..UPDATE_ATTEMPTS_MAX {
             let mut order = self.order(tenant_id, id).await?;
@@ -84,11 +107,15 @@ impl Oms {
                     payload,
                 },
                 idempotency: None,
-                process_start: None,
+                process_inbox: self.tell_rows(&order, tell(&order))?,
                 order: order.clone(),
             };
+            let rows = write.process_inbox.clone();
             match self.store.update_order(write).await {
-                Ok(()) => return Ok(order),
+                Ok(()) => {
+                    self.run_process_inbox(rows);
+                    return Ok(order);
+                }
                 Err(StoreError::VersionConflict { .. }) => continue,
                 Err(error) => return Err(error.into()),
             }
@@ -159,43 +186,38 @@ impl Oms {
         actor: &Actor,
         address: Address,
     ) -> Result<Order, OmsError> {
-        let order = self
-            .update_with(
-                tenant_id,
-                id,
-                actor,
-                EventKind::AddressCorrected,
-                None,
-                |order| {
-                    if order.status.is_final()
-                        || matches!(
-                            order.status,
-                            OrderStatus::HandedOver | OrderStatus::InTransit
-                        )
-                    {
-                        return Err(OmsError::Transition(crate::TransitionRejected {
-                            from: order.status,
-                            command: OrderCommand::Cancel,
-                        }));
-                    }
-                    if order.recipient.address.as_ref() == Some(&address) {
-                        return Ok(None);
-                    }
-                    order.recipient.address = Some(address.clone());
-                    Ok(Some(json!({ "address": address })))
-                },
-            )
-            .await?;
-        let message_id = format!("address:{}:{}", id, order.version);
-        self.notify_process(
+        self.update_telling(
             tenant_id,
             id,
-            crate::flow::messages::ADDRESS_CORRECTED,
-            serde_json::Map::new(),
-            Some(message_id),
+            actor,
+            EventKind::AddressCorrected,
+            None,
+            |order| {
+                if order.status.is_final()
+                    || matches!(
+                        order.status,
+                        OrderStatus::HandedOver | OrderStatus::InTransit
+                    )
+                {
+                    return Err(OmsError::Transition(crate::TransitionRejected {
+                        from: order.status,
+                        command: OrderCommand::Cancel,
+                    }));
+                }
+                if order.recipient.address.as_ref() == Some(&address) {
+                    return Ok(None);
+                }
+                order.recipient.address = Some(address.clone());
+                Ok(Some(json!({ "address": address })))
+            },
+            |order| {
+                vec![Tell::new(
+                    messages::ADDRESS_CORRECTED,
+                    format!("address:{}:{}", order.id, order.version),
+                )]
+            },
         )
-        .await?;
-        Ok(order)
+        .await
     }
 
     /// Places a hold of `kind` (one per kind: placing it again changes nothing).
@@ -237,43 +259,38 @@ impl Oms {
         actor: &Actor,
         kind: HoldKind,
     ) -> Result<Order, OmsError> {
-        let order = self
-            .update_with(
-                tenant_id,
-                id,
-                actor,
-                EventKind::HoldReleased,
-                None,
-                |order| {
-                    let before = order.holds.len();
-                    order.holds.retain(|hold| hold.kind != kind);
-                    Ok((order.holds.len() != before).then(|| json!({ "hold": kind })))
-                },
-            )
-            .await?;
-        if kind == HoldKind::Address {
-            let mut variables = serde_json::Map::new();
-            variables.insert("addressOverride".to_owned(), Value::Bool(true));
-            self.notify_process(
-                tenant_id,
-                id,
-                crate::flow::messages::ADDRESS_CORRECTED,
-                variables,
-                Some(format!("release:{}:{}", id, order.version)),
-            )
-            .await?;
-        }
-        if order.holds.is_empty() {
-            self.notify_process(
-                tenant_id,
-                id,
-                crate::flow::messages::RELEASED,
-                serde_json::Map::new(),
-                Some(format!("released:{}:{}", id, order.version)),
-            )
-            .await?;
-        }
-        Ok(order)
+        self.update_telling(
+            tenant_id,
+            id,
+            actor,
+            EventKind::HoldReleased,
+            None,
+            |order| {
+                let before = order.holds.len();
+                order.holds.retain(|hold| hold.kind != kind);
+                Ok((order.holds.len() != before).then(|| json!({ "hold": kind })))
+            },
+            |order| {
+                let mut tells = Vec::new();
+                if kind == HoldKind::Address {
+                    let mut tell = Tell::new(
+                        messages::ADDRESS_CORRECTED,
+                        format!("release:{}:{}", order.id, order.version),
+                    );
+                    tell.variables
+                        .insert("addressOverride".to_owned(), Value::Bool(true));
+                    tells.push(tell);
+                }
+                if order.holds.is_empty() {
+                    tells.push(Tell::new(
+                        messages::RELEASED,
+                        format!("released:{}:{}", order.id, order.version),
+                    ));
+                }
+                tells
+            },
+        )
+        .await
     }
 
     /// Chooses the executor and prices the order with the tariff (the sum over its parcels).
@@ -456,56 +473,65 @@ impl Oms {
                     .track_number,
             );
         }
+        // The shipment request commits with the measurement: the process goes on to the label
+        // even if okno stops right after answering.
+        let tell = |_: &Order| {
+            vec![Tell::new(
+                messages::SHIPMENT_REQUESTED,
+                format!("sorter:{id}"),
+            )]
+        };
+        let measure = |order: &mut Order| {
+            if matches!(
+                order.status,
+                OrderStatus::Cancelled
+                    | OrderStatus::Delivered
+                    | OrderStatus::Returned
+                    | OrderStatus::HandedOver
+                    | OrderStatus::InTransit
+            ) {
+                return Err(OmsError::Transition(crate::TransitionRejected {
+                    from: order.status,
+                    command: OrderCommand::AssignTrackNumbers,
+                }));
+            }
+            let parcel = &mut order.parcels[index];
+            let same = parcel.mass_grams == mass_grams
+                && (dimensions.is_none() || parcel.dimensions == dimensions)
+                && parcel.track_number.is_some();
+            if same {
+                return Ok(None);
+            }
+            parcel.mass_grams = mass_grams;
+            if dimensions.is_some() {
+                parcel.dimensions = dimensions;
+            }
+            if parcel.track_number.is_none() {
+                parcel.track_number = fresh.clone();
+            }
+            Ok(Some(json!({
+                "parcel": index,
+                "mass_grams": mass_grams,
+                "dimensions": parcel.dimensions,
+                "track_number": parcel.track_number,
+            })))
+        };
         let order = self
-            .update_with(tenant_id, id, actor, EventKind::Measured, None, |order| {
-                if matches!(
-                    order.status,
-                    OrderStatus::Cancelled
-                        | OrderStatus::Delivered
-                        | OrderStatus::Returned
-                        | OrderStatus::HandedOver
-                        | OrderStatus::InTransit
-                ) {
-                    return Err(OmsError::Transition(crate::TransitionRejected {
-                        from: order.status,
-                        command: OrderCommand::AssignTrackNumbers,
-                    }));
-                }
-                let parcel = &mut order.parcels[index];
-                let same = parcel.mass_grams == mass_grams
-                    && (dimensions.is_none() || parcel.dimensions == dimensions)
-                    && parcel.track_number.is_some();
-                if same {
-                    return Ok(None);
-                }
-                parcel.mass_grams = mass_grams;
-                if dimensions.is_some() {
-                    parcel.dimensions = dimensions;
-                }
-                if parcel.track_number.is_none() {
-                    parcel.track_number = fresh.clone();
-                }
-                Ok(Some(json!({
-                    "parcel": index,
-                    "mass_grams": mass_grams,
-                    "dimensions": parcel.dimensions,
-                    "track_number": parcel.track_number,
-                })))
-            })
+            .update_telling(
+                tenant_id,
+                id,
+                actor,
+                EventKind::Measured,
+                None,
+                measure,
+                tell,
+            )
             .await?;
         let track_number = order.parcels[index].track_number.clone().ok_or_else(|| {
             OmsError::Store(StoreError::Corrupt(
                 "weighed parcel has no number".to_owned(),
             ))
         })?;
-        self.notify_process(
-            tenant_id,
-            id,
-            crate::flow::messages::SHIPMENT_REQUESTED,
-            serde_json::Map::new(),
-            Some(format!("sorter:{id}")),
-        )
-        .await?;
         Ok(Registered {
             order,
             parcel: index,

@@ -7,6 +7,7 @@
 //! never leave a change without its stored response or a response without its change.
 
 use crate::error::OmsError;
+use crate::flow::Tell;
 use crate::keys::{Principal, SecretKey, hash_secret};
 use crate::lifecycle::{OrderCommand, Transition, transition};
 use chrono::{DateTime, Duration, DurationRound, Utc};
@@ -313,10 +314,10 @@ impl Oms {
         let at = now();
         let order = draft.into_order(OrderId::new(), tenant_id, at);
         let reply = fresh_reply(201, &order)?;
-        let process_start = self.process_start(&order, process_id).await?;
-        let started = process_start.clone();
+        let process_inbox = self.process_start(&order, process_id).await?;
+        let started = process_inbox.clone();
         let write = OrderWrite {
-            process_start,
+            process_inbox,
             event: NewEvent {
                 kind: EventKind::Created,
                 actor,
@@ -327,7 +328,7 @@ impl Oms {
         };
         match self.store.create_order(write).await {
             Ok(()) => {
-                self.run_process_start(started);
+                self.run_process_inbox(started);
                 Ok(reply)
             }
             Err(StoreError::IdempotencyKeyTaken(_)) => {
@@ -383,7 +384,7 @@ impl Oms {
                     slots.push(results.len());
                     results.push(None);
                     writes.push(OrderWrite {
-                        process_start: self.process_start(&order, None).await?,
+                        process_inbox: self.process_start(&order, None).await?,
                         event: NewEvent {
                             kind: EventKind::Created,
                             actor: actor.clone(),
@@ -399,12 +400,12 @@ impl Oms {
         let ids: Vec<OrderId> = writes.iter().map(|write| write.order.id).collect();
         let starts: Vec<_> = writes
             .iter()
-            .map(|write| write.process_start.clone())
+            .map(|write| write.process_inbox.clone())
             .collect();
         let stored = self.store.create_orders(writes).await?;
         for (start, outcome) in starts.into_iter().zip(&stored) {
             if outcome.is_ok() {
-                self.run_process_start(start);
+                self.run_process_inbox(start);
             }
         }
         for ((slot, id), outcome) in slots.into_iter().zip(ids).zip(stored) {
@@ -478,7 +479,13 @@ impl Oms {
                     current: order.version,
                 });
             }
-            match self.apply(order, &change, idempotency.as_ref()).await {
+            // The process stops wherever it waits: the message commits with the cancel (a
+            // repeat is ignored by its id).
+            let tell = Tell::new(crate::flow::messages::CANCEL, format!("cancel:{id}"));
+            match self
+                .apply_telling(order, &change, idempotency.as_ref(), vec![tell])
+                .await
+            {
                 Err(OmsError::Store(StoreError::VersionConflict { .. }))
                     if expected_version.is_none() =>
                 {
@@ -488,18 +495,6 @@ impl Oms {
                     return self
                         .replay_after_race(tenant_id, idempotency.as_ref())
                         .await;
-                }
-                Ok(reply) => {
-                    // The process stops wherever it waits; a repeat is ignored by message id.
-                    self.notify_process(
-                        tenant_id,
-                        id,
-                        crate::flow::messages::CANCEL,
-                        serde_json::Map::new(),
-                        Some(format!("cancel:{id}")),
-                    )
-                    .await?;
-                    return Ok(reply);
                 }
                 other => return other,
             }
@@ -536,6 +531,19 @@ impl Oms {
         change: &Change,
         idempotency: Option<&IdempotencyRequest>,
     ) -> Result<Reply, OmsError> {
+        self.apply_telling(order, change, idempotency, Vec::new())
+            .await
+    }
+
+    /// [`Oms::apply`], committing `tells` for the order's process with the change (nothing is
+    /// told when the change is a no-op).
+    pub(crate) async fn apply_telling(
+        &self,
+        order: Order,
+        change: &Change,
+        idempotency: Option<&IdempotencyRequest>,
+        tells: Vec<Tell>,
+    ) -> Result<Reply, OmsError> {
         let to = match transition(order.status, change.command)? {
             Transition::Moved(to) => to,
             Transition::Recorded => order.status,
@@ -561,10 +569,12 @@ impl Oms {
                 payload,
             },
             idempotency: Self::idempotency_record(changed.tenant_id, idempotency, &reply, at),
-            process_start: None,
+            process_inbox: self.tell_rows(&changed, tells)?,
             order: changed,
         };
+        let rows = write.process_inbox.clone();
         self.store.update_order(write).await?;
+        self.run_process_inbox(rows);
         Ok(reply)
     }
 

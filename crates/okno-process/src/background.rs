@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::error::{ProcessError, ProcessResult};
+use crate::messages::Message;
 use crate::runtime::{Consumed, InboxCommand, Processes, Target, corrupt, new_record, now_ms};
 
 /// Timers fired, inbox rows handled and messages matched per round, at most.
@@ -210,6 +211,37 @@ impl Processes {
             InboxCommand::Command(command) => {
                 self.step(Target::Existing(None, row.instance_id), command, consumed)
                     .await?;
+            }
+            InboxCommand::Publish {
+                name,
+                correlation_key,
+                variables,
+                ttl_ms,
+                message_id,
+            } => {
+                let message = Message {
+                    name,
+                    correlation_key,
+                    variables,
+                    time_to_live: Duration::from_millis(ttl_ms),
+                    message_id: Some(message_id),
+                };
+                match self.publish(row.tenant_id, message).await {
+                    Ok(_) => {}
+                    Err(ProcessError::Invalid { field, reason }) => {
+                        tracing::warn!(row = %row.id, field, reason, "inbox message dropped");
+                    }
+                    Err(error) => return Err(error),
+                }
+                match self
+                    .inner
+                    .store
+                    .expand_process_inbox(row.id, Vec::new())
+                    .await
+                {
+                    Ok(()) | Err(okno_store::StoreError::Conflict(_)) => {}
+                    Err(error) => return Err(error.into()),
+                }
             }
         }
         Ok(())

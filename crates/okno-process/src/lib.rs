@@ -39,7 +39,7 @@ pub use background::CALL_DEPTH_MAX;
 pub use error::{ProcessError, ProcessResult};
 pub use feel::FeelExpressions;
 pub use jobs::{ACTIVATE_JOBS_MAX, ACTIVATE_WAIT_MAX, ActivatedJob, JobOutcome, JobWorker};
-pub use messages::{MESSAGE_TTL_MAX, Message, Published};
+pub use messages::{MESSAGE_TTL_MAX, Message, Published, publish_request};
 pub use runtime::{
     Deployed, Processes, Settings, job_key, parse_key, record_summary, start_request, variables_of,
 };

@@ -56,6 +56,35 @@ pub struct Published {
     pub duplicate: bool,
 }
 
+/// The inbox row that publishes `message` once it is handled: another crate writes it in its
+/// own transaction so that a change and the message about it commit together (an order's
+/// cancel and the message that stops its process). `instance_id` names the instance the
+/// message is meant for (the row's owner; the message still correlates by its key). A message
+/// without an id gets the row's id, so that handling the row twice publishes once.
+pub fn publish_request(
+    tenant_id: TenantId,
+    instance_id: Uuid,
+    message: Message,
+) -> ProcessResult<InboxRecord> {
+    if message.time_to_live > MESSAGE_TTL_MAX {
+        return Err(ProcessError::Invalid {
+            field: "/time_to_live".to_owned(),
+            reason: format!("longer than {} days", MESSAGE_TTL_MAX.as_secs() / 86_400),
+        });
+    }
+    let id = Uuid::now_v7();
+    let command = InboxCommand::Publish {
+        name: message.name,
+        correlation_key: message.correlation_key,
+        variables: message.variables,
+        ttl_ms: u64::try_from(message.time_to_live.as_millis()).unwrap_or(u64::MAX),
+        message_id: message.message_id.unwrap_or_else(|| id.to_string()),
+    };
+    let mut row = inbox_row(tenant_id, instance_id, &command)?;
+    row.id = id;
+    Ok(row)
+}
+
 impl Processes {
     /// Publishes a message.
     pub async fn publish(&self, tenant_id: TenantId, message: Message) -> ProcessResult<Published> {

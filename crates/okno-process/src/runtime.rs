@@ -198,6 +198,16 @@ pub(crate) enum InboxCommand {
     },
     /// Send the engine this command.
     Command(Command),
+    /// Publish this message (written by another crate in its own transaction: an order's
+    /// cancel commits with the message that stops its process). The message id makes a
+    /// second handling of the row (after a crash between publish and delete) a no-op.
+    Publish {
+        name: String,
+        correlation_key: String,
+        variables: Map<String, Value>,
+        ttl_ms: u64,
+        message_id: String,
+    },
 }
 
 impl Processes {
@@ -702,6 +712,7 @@ pub(crate) fn inbox_row(
             InboxCommand::Start { .. } => "start",
             InboxCommand::Command(_) => "command",
             InboxCommand::Broadcast { .. } => "broadcast",
+            InboxCommand::Publish { .. } => "publish",
         }
         .to_owned(),
         body: serde_json::to_string(command).map_err(corrupt)?,

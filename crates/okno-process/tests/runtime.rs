@@ -10,7 +10,9 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use okno_process::{JobOutcome, Message, ProcessError, Processes};
+use okno_process::{
+    JobOutcome, MESSAGE_TTL_MAX, Message, ProcessError, Processes, publish_request,
+};
 use okno_store::testing::TestDatabase;
 use serde_json::{Map, json};
 use support::*;
@@ -20,6 +22,7 @@ both!(
     external_worker_completes_once_and_a_second_answer_is_refused,
     failed_job_is_retried_then_raises_an_incident_that_resolving_retries,
     buffered_message_waits_for_its_subscription_and_message_ids_dedupe,
+    message_written_to_the_inbox_is_published_once_even_when_handled_twice,
     timer_fires_once_across_a_restart,
     call_activity_completes_its_parent_and_cancelling_the_parent_cancels_the_child,
     changed_file_is_a_new_version_and_running_instances_keep_theirs,
@@ -309,6 +312,71 @@ async fn buffered_message_waits_for_its_subscription_and_message_ids_dedupe(
         "completed"
     );
     background.abort();
+}
+
+async fn message_written_to_the_inbox_is_published_once_even_when_handled_twice(
+    database: &TestDatabase,
+) {
+    let (store, tenant_id, processes) = node(database).await;
+    processes
+        .deploy(tenant_id, &waiting_for_payment())
+        .await
+        .unwrap();
+    let message = |key: &str, id: Option<&str>| Message {
+        name: "payment-received".into(),
+        correlation_key: key.into(),
+        variables: variables(json!({"paid_kopecks": 99_00})),
+        time_to_live: Duration::from_secs(60),
+        message_id: id.map(str::to_owned),
+    };
+    for (key, id) in [("C-3", Some("pay-c")), ("D-4", None)] {
+        let instance = processes
+            .start(
+                tenant_id,
+                "payment",
+                None,
+                variables(json!({"orderId": key})),
+                None,
+            )
+            .await
+            .unwrap();
+        // Another crate writes the row in its own transaction; the loop publishes it.
+        let row = publish_request(tenant_id, instance.id, message(key, id)).unwrap();
+        assert_eq!(row.kind, "publish");
+        store.insert_process_inbox(vec![row.clone()]).await.unwrap();
+        assert!(processes.round().await.unwrap() >= 1);
+        let view = processes.instance(tenant_id, instance.id).await.unwrap();
+        assert_eq!(view.status, "completed", "{key}");
+        assert_eq!(view.variables.get("paid_kopecks"), Some(&json!(99_00)));
+        assert!(store.process_inbox(10).await.unwrap().is_empty());
+
+        // A crash between the publish and the row's delete: the row comes back and is
+        // handled again. The message id (the row's own when the writer gave none) makes
+        // the second publish a duplicate, and the row goes.
+        store.insert_process_inbox(vec![row.clone()]).await.unwrap();
+        processes.run_inbox(&row).await.unwrap();
+        assert!(store.process_inbox(10).await.unwrap().is_empty());
+        let again = processes
+            .publish(
+                tenant_id,
+                message(
+                    key,
+                    Some(id.map_or(row.id.to_string(), str::to_owned).as_str()),
+                ),
+            )
+            .await
+            .unwrap();
+        assert!(again.duplicate, "{key}: published once");
+        assert_eq!(again.instance, Some(instance.id));
+    }
+    let too_long = Message {
+        time_to_live: MESSAGE_TTL_MAX + Duration::from_secs(1),
+        ..message("E-5", None)
+    };
+    assert!(matches!(
+        publish_request(tenant_id, uuid::Uuid::now_v7(), too_long),
+        Err(ProcessError::Invalid { .. })
+    ));
 }
 
 async fn timer_fires_once_across_a_restart(database: &TestDatabase) {

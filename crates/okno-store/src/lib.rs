@@ -131,9 +131,10 @@ pub struct OrderWrite {
     pub event: NewEvent,
     /// The response to keep for the client's idempotency key, if it sent one.
     pub idempotency: Option<IdempotencyRecord>,
-    /// The process inbox row that starts the order's process, committed with the order (only
-    /// when creating).
-    pub process_start: Option<InboxRecord>,
+    /// A process inbox row committed with the change: the start of the order's process when
+    /// creating, a message for it (a cancel, a shipment request) when updating. The change and
+    /// what it tells the process land together or not at all.
+    pub process_inbox: Vec<InboxRecord>,
 }
 
 /// Filters and cursor for listing orders, newest first.

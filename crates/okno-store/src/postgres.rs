@@ -173,7 +173,7 @@ where
     assert_eq!(order.version, 1, "a new order starts at version 1");
     let event = event_of(write);
     let idempotency = write.idempotency.as_ref();
-    let start = write.process_start.as_ref();
+    let inbox = &write.process_inbox;
     let inserted = sqlx::query(
         "WITH idempotency AS (
              INSERT INTO idempotency_keys (tenant_id, key, request_hash, status, body, created_at)
@@ -181,8 +181,9 @@ where
              WHERE $11::text IS NOT NULL
          ), inbox AS (
              INSERT INTO process_inbox (id, tenant_id, instance_id, kind, body, created_at)
-             SELECT $19::uuid, $2, $20::uuid, $21::text, $22::text, $23::timestamptz
-             WHERE $19::uuid IS NOT NULL
+             SELECT row_id, $2, instance_id, kind, body, created_at
+             FROM unnest($19::uuid[], $20::uuid[], $21::text[], $22::text[], $23::timestamptz[])
+                 AS rows (row_id, instance_id, kind, body, created_at)
          ), created AS (
              INSERT INTO orders (id, tenant_id, client_order_number, status, priority,
                  deadline_utc, version, created_at, updated_at, body)
@@ -210,11 +211,21 @@ where
     .bind(&event.actor.0)
     .bind(Json(&event.payload))
     .bind(idempotency.map(|record| record.created_at))
-    .bind(start.map(|row| row.id))
-    .bind(start.map(|row| row.instance_id))
-    .bind(start.map(|row| row.kind.as_str()))
-    .bind(start.map(|row| row.body.as_str()))
-    .bind(start.map(|row| row.created_at))
+    .bind(inbox.iter().map(|row| row.id).collect::<Vec<_>>())
+    .bind(inbox.iter().map(|row| row.instance_id).collect::<Vec<_>>())
+    .bind(
+        inbox
+            .iter()
+            .map(|row| row.kind.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        inbox
+            .iter()
+            .map(|row| row.body.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(inbox.iter().map(|row| row.created_at).collect::<Vec<_>>())
     .execute(executor)
     .await;
     match inserted {
@@ -506,6 +517,7 @@ impl Store for PostgresStore {
         }
         insert_event(&mut transaction, &write).await?;
         insert_deliveries(&mut *transaction, order.tenant_id, &event_of(&write)).await?;
+        crate::postgres_process::insert_inbox(&mut transaction, &write.process_inbox).await?;
         transaction.commit().await.map_err(backend)
     }
 

@@ -129,7 +129,7 @@ async fn insert_message(
     Ok(())
 }
 
-async fn insert_inbox(
+pub(crate) async fn insert_inbox(
     transaction: &mut Transaction<'_, Postgres>,
     rows: &[InboxRecord],
 ) -> StoreResult<()> {

@@ -370,10 +370,7 @@ fn insert_order(connection: &Connection, write: &OrderWrite) -> StoreResult<()> 
         Err(error) => return Err(backend(error)),
     }
     insert_event(connection, write)?;
-    if let Some(start) = &write.process_start {
-        crate::sqlite_process::insert_inbox(connection, std::slice::from_ref(start))?;
-    }
-    Ok(())
+    crate::sqlite_process::insert_inbox(connection, &write.process_inbox)
 }
 
 fn duplicate_number(connection: &Connection, order: &Order) -> StoreError {
@@ -465,7 +462,8 @@ fn update_order_row(connection: &Connection, write: &OrderWrite) -> StoreResult<
             expected: order.version - 1,
         });
     }
-    insert_event(connection, write)
+    insert_event(connection, write)?;
+    crate::sqlite_process::insert_inbox(connection, &write.process_inbox)
 }
 
 fn order_of(body: String) -> StoreResult<Order> {

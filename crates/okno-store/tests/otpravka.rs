@@ -85,7 +85,7 @@ fn write(order: Order) -> OrderWrite {
             payload: json!({}),
         },
         idempotency: None,
-        process_start: None,
+        process_inbox: Vec::new(),
         order,
     }
 }

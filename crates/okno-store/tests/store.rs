@@ -15,8 +15,8 @@ use okno_model::{
 };
 use okno_store::testing::TestDatabase;
 use okno_store::{
-    ApiKeyRecord, IdempotencyRecord, KeyRole, NewEvent, OrderFilter, OrderWrite, RangeKind, Store,
-    StoreError, Tenant, TrackNumberRange, TrackingTicket,
+    ApiKeyRecord, IdempotencyRecord, InboxRecord, KeyRole, NewEvent, OrderFilter, OrderWrite,
+    RangeKind, Store, StoreError, Tenant, TrackNumberRange, TrackingTicket,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -50,6 +50,7 @@ both!(
     duplicate_client_order_number_is_refused_whole,
     idempotency_record_is_written_with_the_order_or_not_at_all,
     update_appends_event_and_checks_version,
+    process_inbox_rows_commit_with_the_order_change_or_not_at_all,
     another_tenants_order_does_not_exist,
     listing_filters_and_pages_without_gaps_or_repeats,
     api_keys_are_found_by_hash_and_revoked,
@@ -105,7 +106,7 @@ fn created(order: Order) -> OrderWrite {
             payload,
         },
         idempotency: None,
-        process_start: None,
+        process_inbox: Vec::new(),
     }
 }
 
@@ -223,7 +224,7 @@ async fn update_appends_event_and_checks_version(database: &TestDatabase) {
             payload: json!({"reason": "changed mind"}),
         },
         idempotency: None,
-        process_start: None,
+        process_inbox: Vec::new(),
     };
     store.update_order(write.clone()).await.unwrap();
     // The same write again is stale: version 1 is gone.
@@ -254,6 +255,69 @@ async fn update_appends_event_and_checks_version(database: &TestDatabase) {
         ..OrderFilter::default()
     };
     assert_eq!(store.orders(tenant_id, &filter).await.unwrap().len(), 1);
+}
+
+fn inbox_row(tenant_id: TenantId, order: &Order, kind: &str) -> InboxRecord {
+    InboxRecord {
+        id: uuid::Uuid::now_v7(),
+        tenant_id,
+        instance_id: order.id.as_uuid(),
+        kind: kind.to_owned(),
+        body: json!({ "kind": kind }).to_string(),
+        created_at: now(),
+    }
+}
+
+async fn process_inbox_rows_commit_with_the_order_change_or_not_at_all(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let tenant_id = tenant(&store, "shop").await;
+    let original = order(tenant_id, "I-1");
+    // A create carries its process start (and may carry more rows).
+    let start = inbox_row(tenant_id, &original, "start");
+    let first = inbox_row(tenant_id, &original, "publish");
+    let mut write = created(original.clone());
+    write.process_inbox = vec![start.clone(), first.clone()];
+    store.create_order(write).await.unwrap();
+
+    let mut changed = original.clone();
+    changed.version = 2;
+    changed.updated_at = now();
+    let second = inbox_row(tenant_id, &original, "publish");
+    let update = OrderWrite {
+        order: changed,
+        event: NewEvent {
+            kind: EventKind::Cancelled,
+            actor: Actor("test".to_owned()),
+            payload: json!({}),
+        },
+        idempotency: None,
+        process_inbox: vec![second.clone()],
+    };
+    store.update_order(update.clone()).await.unwrap();
+    // A stale write is refused whole: its row does not land either.
+    let mut stale = update;
+    stale.process_inbox = vec![inbox_row(tenant_id, &original, "publish")];
+    assert!(matches!(
+        store.update_order(stale).await,
+        Err(StoreError::VersionConflict { .. })
+    ));
+    // A refused create (its number is taken) leaves no row behind.
+    let mut duplicate = created(order(tenant_id, "I-1"));
+    duplicate.process_inbox = vec![inbox_row(tenant_id, &original, "start")];
+    assert!(store.create_order(duplicate).await.is_err());
+
+    let reopened = database.open().await.unwrap();
+    let mut ids: Vec<uuid::Uuid> = reopened
+        .process_inbox(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+    ids.sort();
+    let mut expected = vec![start.id, first.id, second.id];
+    expected.sort();
+    assert_eq!(ids, expected);
 }
 
 async fn another_tenants_order_does_not_exist(database: &TestDatabase) {
@@ -290,7 +354,7 @@ async fn another_tenants_order_does_not_exist(database: &TestDatabase) {
             payload: json!({}),
         },
         idempotency: None,
-        process_start: None,
+        process_inbox: Vec::new(),
     };
     assert!(matches!(
         store.update_order(write).await,

@@ -89,7 +89,7 @@ fn write(order: Order, kind: EventKind) -> OrderWrite {
             payload: json!({}),
         },
         idempotency: None,
-        process_start: None,
+        process_inbox: Vec::new(),
     }
 }
 

@@ -543,7 +543,7 @@ async fn only_subscribed_events_are_sent_and_rolled_back_ones_never(database: &T
                 payload: serde_json::json!({}),
             },
             idempotency: None,
-            process_start: None,
+            process_inbox: Vec::new(),
         })
         .await;
     assert!(refused.is_err());

@@ -218,7 +218,7 @@ pub async fn place(store: &Arc<dyn Store>, tenant_id: TenantId, number: &str) ->
                 payload: serde_json::to_value(&order).unwrap(),
             },
             idempotency: None,
-            process_start: None,
+            process_inbox: Vec::new(),
         })
         .await
         .unwrap();
@@ -248,7 +248,7 @@ pub async fn change(
                 payload: json!({"kind": kind.as_str()}),
             },
             idempotency: None,
-            process_start: None,
+            process_inbox: Vec::new(),
         })
         .await
         .unwrap();
