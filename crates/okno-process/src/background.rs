@@ -13,7 +13,10 @@ use tokio::time::Instant;
 
 use crate::error::{ProcessError, ProcessResult};
 use crate::messages::Message;
-use crate::runtime::{Consumed, InboxCommand, Processes, Target, corrupt, new_record, now_ms};
+use crate::runtime::{
+    Consumed, InboxCommand, Processes, Target, WRITER_RUNS_PUBLISH, WRITER_RUNS_START, corrupt,
+    new_record, now_ms,
+};
 
 /// Timers fired, inbox rows handled and messages matched per round, at most.
 const ROUND_BATCH: u32 = 200;
@@ -81,7 +84,17 @@ impl Processes {
                 Err(error) => return Err(error),
             }
         }
+        let grace = chrono::Duration::from_std(self.inner.settings.inbox_grace)
+            .unwrap_or(chrono::Duration::MAX);
+        let left_to_writer = chrono::Utc::now()
+            .checked_sub_signed(grace)
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
         for row in self.inner.store.process_inbox(ROUND_BATCH).await? {
+            if matches!(row.kind.as_str(), WRITER_RUNS_START | WRITER_RUNS_PUBLISH)
+                && row.created_at > left_to_writer
+            {
+                continue;
+            }
             match self.handle_inbox(&row).await {
                 Ok(()) => done += 1,
                 Err(

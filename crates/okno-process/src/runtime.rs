@@ -43,6 +43,12 @@ pub struct Settings {
     /// How often the background loop looks for due timers, inbox rows and buffered messages
     /// when nothing woke it.
     pub poll_interval: Duration,
+    /// How long the background loop leaves an inbox row that another crate wrote and runs
+    /// itself right after its commit (an order's process start, a message about an order) to
+    /// that writer; after this the loop takes it (the writer crashed or gave up). Without it
+    /// a busy node would publish many messages twice (the second a harmless duplicate, but
+    /// still work).
+    pub inbox_grace: Duration,
 }
 
 impl Default for Settings {
@@ -51,6 +57,7 @@ impl Default for Settings {
             node: format!("node-{}", Uuid::now_v7()),
             worker_lock: Duration::from_secs(30),
             poll_interval: Duration::from_millis(100),
+            inbox_grace: Duration::from_secs(2),
         }
     }
 }
@@ -712,7 +719,7 @@ pub(crate) fn inbox_row(
             InboxCommand::Start { .. } => "start",
             InboxCommand::Command(_) => "command",
             InboxCommand::Broadcast { .. } => "broadcast",
-            InboxCommand::Publish { .. } => "publish",
+            InboxCommand::Publish { .. } => WRITER_RUNS_PUBLISH,
         }
         .to_owned(),
         body: serde_json::to_string(command).map_err(corrupt)?,
@@ -738,8 +745,15 @@ pub fn start_request(
         start_event: None,
         business_key,
     };
-    inbox_row(tenant_id, instance_id, &command)
+    let mut row = inbox_row(tenant_id, instance_id, &command)?;
+    row.kind = WRITER_RUNS_START.to_owned();
+    Ok(row)
 }
+
+/// The kind of an inbox row written by [`start_request`]: its writer runs it after its commit.
+pub(crate) const WRITER_RUNS_START: &str = "start-request";
+/// The kind of an inbox row written by [`crate::publish_request`] (its writer runs it too).
+pub(crate) const WRITER_RUNS_PUBLISH: &str = "publish";
 
 /// Variables of a JSON object body, or an error naming the field.
 pub fn variables_of(value: Option<&Value>, field: &str) -> ProcessResult<Map<String, Value>> {

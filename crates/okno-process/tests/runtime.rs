@@ -340,21 +340,29 @@ async fn message_written_to_the_inbox_is_published_once_even_when_handled_twice(
             )
             .await
             .unwrap();
-        // Another crate writes the row in its own transaction; the loop publishes it.
+        // Another crate writes the row in its own transaction and runs it after the commit;
+        // meanwhile the loop leaves a fresh row to its writer.
         let row = publish_request(tenant_id, instance.id, message(key, id)).unwrap();
         assert_eq!(row.kind, "publish");
         store.insert_process_inbox(vec![row.clone()]).await.unwrap();
-        assert!(processes.round().await.unwrap() >= 1);
+        processes.round().await.unwrap();
+        let waiting = processes.instance(tenant_id, instance.id).await.unwrap();
+        assert_eq!(waiting.status, "active", "{key}: left to its writer");
+        processes.run_inbox(&row).await.unwrap();
         let view = processes.instance(tenant_id, instance.id).await.unwrap();
         assert_eq!(view.status, "completed", "{key}");
         assert_eq!(view.variables.get("paid_kopecks"), Some(&json!(99_00)));
         assert!(store.process_inbox(10).await.unwrap().is_empty());
 
-        // A crash between the publish and the row's delete: the row comes back and is
-        // handled again. The message id (the row's own when the writer gave none) makes
-        // the second publish a duplicate, and the row goes.
-        store.insert_process_inbox(vec![row.clone()]).await.unwrap();
-        processes.run_inbox(&row).await.unwrap();
+        // A crash between the publish and the row's delete: the row is still there after the
+        // grace, and the loop handles it again. The message id (the row's own when the writer
+        // gave none) makes the second publish a duplicate, and the row goes.
+        let stale = okno_store::InboxRecord {
+            created_at: chrono::Utc::now() - chrono::Duration::hours(1),
+            ..row.clone()
+        };
+        store.insert_process_inbox(vec![stale]).await.unwrap();
+        assert!(processes.round().await.unwrap() >= 1);
         assert!(store.process_inbox(10).await.unwrap().is_empty());
         let again = processes
             .publish(

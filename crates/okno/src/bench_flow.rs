@@ -311,13 +311,40 @@ pub(crate) async fn flow(
     })
 }
 
+/// The label a sorter asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LabelFormat {
+    /// `application/pdf`: the A6 label as a PDF (office printers, people).
+    Pdf,
+    /// `application/zpl`: ZPL II for thermal printers, as sorting lines print.
+    Zpl,
+}
+
+impl LabelFormat {
+    fn accept(self) -> &'static str {
+        match self {
+            LabelFormat::Pdf => "application/pdf",
+            LabelFormat::Zpl => "application/zpl",
+        }
+    }
+
+    fn looks_right(self, body: &[u8]) -> bool {
+        match self {
+            LabelFormat::Pdf => body.starts_with(b"%PDF"),
+            LabelFormat::Zpl => body.starts_with(b"^XA"),
+        }
+    }
+}
+
 /// The sorter at a fixed request rate on one database.
 pub(crate) async fn sorter(
     database_url: &str,
     rate: u64,
     seconds: u64,
+    label: LabelFormat,
 ) -> anyhow::Result<FlowResult> {
-    let served = serve(database_url).await?;
+    let mut served = serve(database_url).await?;
+    served.label = format!("{} {:?}", served.label, label);
     let total = rate * seconds;
     let run = chrono::Utc::now().timestamp_micros();
     // The orders arrive first and wait in the deferred process for their shipment (the default
@@ -358,9 +385,9 @@ pub(crate) async fn sorter(
                 let body = json!({"order_id": id, "mass_grams": 1830,
                                   "dimensions": {"length_mm": 300, "width_mm": 200, "height_mm": 150}});
                 let (status, bytes) = client
-                    .post("/v1/parcels:register", &body, "application/pdf")
+                    .post("/v1/parcels:register", &body, label.accept())
                     .await?;
-                if status != 200 || !bytes.starts_with(b"%PDF") {
+                if status != 200 || !label.looks_right(&bytes) {
                     bail!("sorter answered {status}: {}", String::from_utf8_lossy(&bytes[..bytes.len().min(300)]));
                 }
                 let micros = scheduled.elapsed().as_micros().max(1) as u64;

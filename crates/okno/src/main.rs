@@ -200,6 +200,9 @@ enum BenchCommand {
         /// Seconds of load.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Label formats to ask for (`Accept`), each a run of its own, side by side.
+        #[arg(long = "label", value_enum, default_value = "pdf")]
+        labels: Vec<bench_flow::LabelFormat>,
     },
 }
 
@@ -391,6 +394,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     databases,
                     rate,
                     seconds,
+                    labels,
                 },
         } => {
             if rate == 0 || seconds == 0 {
@@ -398,13 +402,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let folder = tempfile_folder()?;
             let mut results = Vec::new();
-            for (index, database) in databases.iter().enumerate() {
-                let url = bench_url(&folder, index, database);
-                results.push(bench_flow::sorter(&url, rate, seconds).await?);
+            let mut index = 0;
+            for database in &databases {
+                for &label in &labels {
+                    let url = bench_url(&folder, index, database);
+                    index += 1;
+                    results.push(bench_flow::sorter(&url, rate, seconds, label).await?);
+                }
             }
             bench_flow::print(
                 &format!(
-                    "sorter: POST /v1/parcels:register at {rate}/s with the PDF label in the answer"
+                    "sorter: POST /v1/parcels:register at {rate}/s with the label in the answer"
                 ),
                 "requests/s",
                 &results,

@@ -126,6 +126,7 @@ pub(crate) fn settings(node: &str) -> Settings {
         node: node.to_owned(),
         worker_lock: Duration::from_secs(2),
         poll_interval: Duration::from_millis(20),
+        inbox_grace: Duration::from_secs(2),
     }
 }
 
