@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use okno_api::{ApiConfig, AppState, ProblemKind};
 use serde_json::{Value, json};
-use support::{TestApp, assert_problem, order_count};
+use support::{TestApp, assert_problem, events, order_count, wait_for_event};
 
 const TOKEN: &str = "market-test-token";
 
@@ -102,6 +102,123 @@ async fn a_retried_market_accept_gets_the_same_reply_and_one_order(app: TestApp)
         order.body["parcels"][0]["items"][0]["price_kopecks"],
         120_000
     );
+}
+
+/// The status sample with another Market order id and status.
+fn status_notice(id: i64, status: &str) -> Vec<u8> {
+    let mut notice: Value =
+        serde_json::from_slice(&sample("market.orderStatus.request.json")).unwrap();
+    notice["order"]["id"] = json!(id);
+    notice["order"]["status"] = json!(status);
+    serde_json::to_vec(&notice).unwrap()
+}
+
+/// Goal: Market orders run the deferred process and wait after the address check; Market's
+/// PROCESSING notice asks for the shipment (price, track number, label), a repeat changes
+/// nothing, CANCELLED cancels (again: still `ok`), and a notice about an order okno does not
+/// know gets Market's error shape naming it.
+async fn market_status_notices_ask_for_the_shipment_and_cancel(app: TestApp) {
+    let (app, _dir) = with_market(app.with_processes());
+    let range = app
+        .call(
+            Method::POST,
+            &format!("/v1/admin/tenants/{}/tracknumber-ranges", app.tenant_id),
+            Some(&app.operator_key),
+            Some(
+                json!({"mail_type": "ONLINE_PARCEL", "kind": "s10", "prefix": "RA",
+                        "country": "RU", "first_serial": 100, "last_serial": 999}),
+            ),
+        )
+        .await;
+    assert_eq!(range.status, StatusCode::CREATED, "{:#}", range.body);
+    let accepted = push(
+        &app,
+        "/order/accept",
+        TOKEN,
+        sample("market.acceptOrder.request.json"),
+    )
+    .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{:#}", accepted.body);
+    let id = accepted.body["order"]["id"].as_str().unwrap().to_owned();
+    wait_for_event(&app, &id, "order.status_changed").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !events(&app, &id)
+            .await
+            .iter()
+            .any(|kind| kind == "order.priced"),
+        "the deferred process waits for Market"
+    );
+
+    let processing = push(
+        &app,
+        "/order/status",
+        TOKEN,
+        sample("market.orderStatus.request.json"),
+    )
+    .await;
+    assert_eq!(processing.status, StatusCode::OK, "{:#}", processing.body);
+    assert_eq!(processing.body, json!({}));
+    wait_for_event(&app, &id, "order.label_issued").await;
+    let again = push(
+        &app,
+        "/order/status",
+        TOKEN,
+        status_notice(12345, "PROCESSING"),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK, "{:#}", again.body);
+    let kinds = events(&app, &id).await;
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|kind| *kind == "order.label_issued")
+            .count(),
+        1,
+        "{kinds:?}"
+    );
+
+    for _ in 0..2 {
+        let cancelled = push(
+            &app,
+            "/order/status",
+            TOKEN,
+            status_notice(12345, "CANCELLED"),
+        )
+        .await;
+        assert_eq!(cancelled.status, StatusCode::OK, "{:#}", cancelled.body);
+    }
+    let order = app
+        .call(
+            Method::GET,
+            &format!("/v1/orders/{id}"),
+            Some(&app.tenant_key),
+            None,
+        )
+        .await;
+    assert_eq!(order.body["status"], "cancelled");
+
+    let unknown = push(
+        &app,
+        "/order/status",
+        TOKEN,
+        status_notice(99999, "PROCESSING"),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        unknown.body,
+        json!({"error": {"code": "BAD_REQUEST", "message": "no order YM-99999"}})
+    );
+    // Other statuses are acknowledged only.
+    let delivery = push(
+        &app,
+        "/order/status",
+        TOKEN,
+        status_notice(99999, "DELIVERY"),
+    )
+    .await;
+    assert_eq!(delivery.status, StatusCode::OK, "{:#}", delivery.body);
 }
 
 async fn market_gets_its_own_shapes_for_cart_bad_token_and_bad_bodies(app: TestApp) {
@@ -273,6 +390,7 @@ async fn reload_swaps_the_connectors_all_or_nothing(app: TestApp) {
 
 both!(
     a_retried_market_accept_gets_the_same_reply_and_one_order,
+    market_status_notices_ask_for_the_shipment_and_cancel,
     market_gets_its_own_shapes_for_cart_bad_token_and_bad_bodies,
     try_shows_the_order_the_errors_and_the_reply,
     reload_swaps_the_connectors_all_or_nothing,

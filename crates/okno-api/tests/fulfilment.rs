@@ -9,7 +9,7 @@ mod support;
 use axum::http::{Method, StatusCode};
 use okno_api::ProblemKind;
 use serde_json::{Value, json};
-use support::{TestApp, assert_problem, order};
+use support::{TestApp, assert_problem, events, order, wait_for_event};
 
 both!(
     the_sorter_gets_the_track_number_and_the_label_in_one_answer,
@@ -29,33 +29,6 @@ async fn add_range(app: &TestApp) {
         )
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{:#}", answer.body);
-}
-
-async fn events(app: &TestApp, id: &str) -> Vec<String> {
-    let answer = app
-        .call(
-            Method::GET,
-            &format!("/v1/orders/{id}/events"),
-            Some(&app.tenant_key),
-            None,
-        )
-        .await;
-    answer.body["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| event["kind"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-async fn wait_for_event(app: &TestApp, id: &str, kind: &str) {
-    for _ in 0..400 {
-        if events(app, id).await.iter().any(|k| k == kind) {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("no {kind}: {:?}", events(app, id).await);
 }
 
 async fn the_sorter_gets_the_track_number_and_the_label_in_one_answer(app: TestApp) {

@@ -37,10 +37,13 @@ pub(crate) enum Action {
     CreateOrder {
         idempotency_key: Option<Box<Compiled>>,
     },
-    /// A status notice about an order the client sent earlier: okno answers `ok`.
+    /// A status notice about an order the client sent earlier: okno answers `ok`, and acts on
+    /// the order (found by `client_order_number`) when `command` names an action.
     OrderStatus {
         order_key: Box<Compiled>,
         status: Box<Compiled>,
+        client_order_number: Option<Box<Compiled>>,
+        command: Option<Box<Compiled>>,
     },
     /// Answer with the `ok` reply rendered from the body (a cart, a quote).
     Reply,

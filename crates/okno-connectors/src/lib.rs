@@ -55,7 +55,8 @@
 //!     #      secret: {env: SHOP_HMAC}}  |  {type: none}
 //!     action: create_order         # create_order | order_status | reply
 //!     idempotency_key: "=string(order.id)"   # create_order: a repeat answers the same
-//!     # order_status: order_key: "=…", status: "=…"
+//!     # order_status: order_key: "=…", status: "=…", and to act on the order:
+//!     #   client_order_number: "=…", command: "=…"   # cancel | request_shipment | null
 //!     replies:                     # accepted | rejected | error | unauthorized | ok
 //!       accepted: {status: 200, body: {order: {accepted: true, id: "=okno.order_id"}}}
 //! outbound:
@@ -75,7 +76,8 @@
 //! body's top-level keys as variables (a CSV body as `rows`), `settings`, and in replies `okno`:
 //! `order_id`, `client_order_number`, `status`, `replayed` (accepted); `errors` (each with
 //! `pointer`, `code`, `detail`, `mapping_field`, `line`) and `reason` (rejected); `reason`
-//! (error, unauthorized); `order_key`, `status` (order_status). A reply without a `body` sends
+//! (error, unauthorized); `order_key`, `status`, `client_order_number`, `command`
+//! (order_status). A reply without a `body` sends
 //! the `okno` value itself. Outbound expressions see `order` (okno's order JSON), `event.type`
 //! and `settings`.
 
@@ -98,8 +100,8 @@ pub use format::{Format, KeyCase};
 pub use load::{ATTEMPTS_MAX, ENTRIES_MAX, FILE_VERSION};
 pub use registry::{Registry, RegistryError, SharedRegistry};
 pub use runtime::{
-    Answer, Create, Inbound, MappedError, OutboundRequest, Reply, StatusNotice, TRIAL_ORDER_ID,
-    Trial, TrialReply, accepted_okno,
+    Answer, Create, Inbound, MappedError, OutboundRequest, Reply, StatusCommand, StatusNotice,
+    TRIAL_ORDER_ID, Trial, TrialReply, accepted_okno,
 };
 pub use template::Source;
 pub use yaml::{YAML_BYTES_MAX, YAML_DEPTH_MAX, YAML_NODES_MAX};

@@ -460,6 +460,8 @@ const ENDPOINT_KEYS: &[&str] = &[
     "idempotency_key",
     "order_key",
     "status",
+    "client_order_number",
+    "command",
     "replies",
 ];
 
@@ -514,14 +516,37 @@ fn endpoint(walker: &mut Walker, node: &Node, path: &str, has_mapping: bool) -> 
             let status = fields
                 .required(walker, "status")
                 .and_then(|node| template::expression(walker, node, &fields.field("status")));
+            let number = optional_expression(walker, "client_order_number");
+            let command = optional_expression(walker, "command");
+            if let (Some(node), None) = (fields.get("command"), fields.get("client_order_number")) {
+                walker.fail(
+                    node.position,
+                    &fields.field("command"),
+                    "a command needs `client_order_number` to find the order it acts on",
+                );
+            }
             Action::OrderStatus {
                 order_key: Box::new(Compiled::new(order_key?)),
                 status: Box::new(Compiled::new(status?)),
+                client_order_number: match number {
+                    Some(number) => Some(Box::new(Compiled::new(number?))),
+                    None => None,
+                },
+                command: match command {
+                    Some(command) => Some(Box::new(Compiled::new(command?))),
+                    None => None,
+                },
             }
         }
         _ => Action::Reply,
     };
-    for key in ["idempotency_key", "order_key", "status"] {
+    for key in [
+        "idempotency_key",
+        "order_key",
+        "status",
+        "client_order_number",
+        "command",
+    ] {
         let belongs = match key {
             "idempotency_key" => action_name == "create_order",
             _ => action_name == "order_status",

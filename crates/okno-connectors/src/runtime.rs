@@ -50,6 +50,29 @@ pub struct StatusNotice {
     pub order_key: String,
     /// The client's status text.
     pub status: String,
+    /// okno's client order number of the order (the endpoint's `client_order_number`).
+    pub client_order_number: Option<String>,
+    /// What okno does with the order (the endpoint's `command`); `None`: only acknowledge.
+    pub command: Option<StatusCommand>,
+}
+
+/// What a status notice asks okno to do with the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusCommand {
+    /// Cancel the order (the client cancelled it).
+    Cancel,
+    /// Go on to the shipment: the price, the track number and the label (the deferred process
+    /// waits for this).
+    RequestShipment,
+}
+
+impl StatusCommand {
+    /// Every command by its name in a connector file.
+    pub const ALL: [(&'static str, StatusCommand); 2] = [
+        ("cancel", StatusCommand::Cancel),
+        ("request_shipment", StatusCommand::RequestShipment),
+    ];
 }
 
 /// A valid order from a `create_order` endpoint, not yet created.
@@ -185,18 +208,63 @@ impl Connector {
             Action::CreateOrder { idempotency_key } => {
                 Ok(self.create(endpoint, idempotency_key.as_deref(), scope))
             }
-            Action::OrderStatus { order_key, status } => {
+            Action::OrderStatus {
+                order_key,
+                status,
+                client_order_number,
+                command,
+            } => {
                 let limits = &self.feel_limits;
                 let text = |value: Result<Value, okno_feel::FeelError>| match value {
                     Ok(Value::String(text)) => text,
                     Ok(Value::Null) | Err(_) => String::new(),
                     Ok(other) => other.to_string(),
                 };
+                let number = client_order_number
+                    .as_deref()
+                    .map(|number| text(scope.evaluate(number, limits)))
+                    .filter(|number| !number.is_empty());
+                let command = match command.as_deref() {
+                    None => None,
+                    Some(command) => match text(scope.evaluate(command, limits)).as_str() {
+                        "" => None,
+                        name => match StatusCommand::ALL.iter().find(|(known, _)| *known == name) {
+                            Some((_, command)) => Some(*command),
+                            None => {
+                                let reason = format!(
+                                    "command: `{name}` is not one of cancel, request_shipment"
+                                );
+                                return Ok(self.answer(
+                                    endpoint,
+                                    ReplyKind::Error,
+                                    Some(&mut scope),
+                                    json!({"reason": reason}),
+                                ));
+                            }
+                        },
+                    },
+                };
+                if command.is_some() && number.is_none() {
+                    let reason = "client_order_number: the notice names no order".to_owned();
+                    return Ok(self.answer(
+                        endpoint,
+                        ReplyKind::Error,
+                        Some(&mut scope),
+                        json!({"reason": reason}),
+                    ));
+                }
                 let notice = StatusNotice {
                     order_key: text(scope.evaluate(order_key, limits)),
                     status: text(scope.evaluate(status, limits)),
+                    client_order_number: number,
+                    command,
                 };
-                let okno = json!({"order_key": notice.order_key, "status": notice.status});
+                let okno = json!({
+                    "order_key": notice.order_key,
+                    "status": notice.status,
+                    "client_order_number": notice.client_order_number,
+                    "command": notice.command,
+                });
                 let mut inbound = self.answer(endpoint, ReplyKind::Ok, Some(&mut scope), okno);
                 if let Inbound::Answer(answer) = &mut inbound {
                     answer.status_notice = Some(notice);

@@ -4,7 +4,7 @@
 //! with what the sample says.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use okno_connectors::{Connector, Inbound, ReplyKind, accepted_okno};
+use okno_connectors::{Connector, Inbound, ReplyKind, StatusCommand, accepted_okno};
 use serde_json::{Value, json};
 
 /// The shipped file with its token given inline: the file names an environment variable, and
@@ -208,6 +208,77 @@ fn status_notice_is_acknowledged() {
     assert_eq!(
         (notice.order_key.as_str(), notice.status.as_str()),
         ("12345", "PROCESSING")
+    );
+    // PROCESSING asks for the shipment of the order okno knows as YM-12345.
+    assert_eq!(notice.client_order_number.as_deref(), Some("YM-12345"));
+    assert_eq!(notice.command, Some(StatusCommand::RequestShipment));
+}
+
+fn with_status(status: &str) -> Vec<u8> {
+    let mut notice = json_of(&sample("market.orderStatus.request.json"));
+    notice["order"]["status"] = json!(status);
+    serde_json::to_vec(&notice).unwrap()
+}
+
+#[test]
+fn status_notices_map_to_commands_and_a_wrong_command_is_the_clients_error() {
+    let connector = connector("yandex-market.yaml");
+    let command = |status: &str| {
+        let Inbound::Answer(answer) = connector
+            .receive("status", &token(), &with_status(status))
+            .unwrap()
+        else {
+            panic!("a status notice is answered")
+        };
+        answer.status_notice.unwrap().command
+    };
+    assert_eq!(command("CANCELLED"), Some(StatusCommand::Cancel));
+    assert_eq!(command("DELIVERY"), None);
+    assert_eq!(command("UNPAID"), None);
+
+    // A file whose command gives a word okno does not know: the client gets the error reply
+    // naming it, and nothing is done.
+    let path = format!(
+        "{}/../../connectors/yandex-market.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path).unwrap().replace(
+        "secret: {env: MARKET_PUSH_TOKEN}",
+        "secret: {value: market-test-token}",
+    );
+    let odd = text.replace(r#"then \"request_shipment\""#, r#"then \"ship_it\""#);
+    assert_ne!(odd, text);
+    let connector = Connector::load("odd.yaml", &odd).unwrap();
+    let Inbound::Answer(answer) = connector
+        .receive(
+            "status",
+            &token(),
+            &sample("market.orderStatus.request.json"),
+        )
+        .unwrap()
+    else {
+        panic!("a status notice is answered")
+    };
+    assert_eq!((answer.kind, answer.reply.status), (ReplyKind::Error, 400));
+    assert!(answer.status_notice.is_none());
+    let message = json_of(&answer.reply.body)["error"]["message"].clone();
+    assert_eq!(
+        message,
+        json!("command: `ship_it` is not one of cancel, request_shipment")
+    );
+
+    // A command without a way to find the order is refused when the file loads.
+    let blind = text.replace(
+        "    client_order_number: \"=\\\"YM-\\\" + string(order.id)\"\n    command:",
+        "    command:",
+    );
+    assert_ne!(blind, text);
+    let errors = Connector::load("blind.yaml", &blind)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        errors.contains("a command needs `client_order_number`"),
+        "{errors}"
     );
 }
 

@@ -258,6 +258,44 @@ impl Oms {
         Ok(())
     }
 
+    /// Asks for the shipment of an order: its process (the deferred one waits for this) goes
+    /// on to the price, the track number and the label. A repeat is harmless; a cancelled or
+    /// finished order is refused.
+    pub async fn request_shipment(
+        &self,
+        tenant_id: TenantId,
+        id: OrderId,
+    ) -> Result<Order, OmsError> {
+        let order = self.order(tenant_id, id).await?;
+        if order.status.is_final() {
+            return Err(OmsError::Transition(crate::TransitionRejected {
+                from: order.status,
+                command: crate::OrderCommand::AssignTrackNumbers,
+            }));
+        }
+        self.notify_process(
+            tenant_id,
+            id,
+            messages::SHIPMENT_REQUESTED,
+            Map::new(),
+            Some(format!("request-shipment:{id}")),
+        )
+        .await?;
+        Ok(order)
+    }
+
+    /// The order with this client order number.
+    pub async fn order_by_client_number(
+        &self,
+        tenant_id: TenantId,
+        number: &str,
+    ) -> Result<Order, OmsError> {
+        self.store()
+            .order_by_client_number(tenant_id, number)
+            .await?
+            .ok_or(OmsError::OrderNotFound)
+    }
+
     /// Tells an order's process that something happened to the order. `message_id` makes a
     /// repeat harmless (the second publish is ignored). Without a process runtime, nothing
     /// happens.

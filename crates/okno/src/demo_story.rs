@@ -1,8 +1,10 @@
 //! The story `okno demo` tells once the server listens: Yandex Market (played by the demo) sends
 //! its real `acceptOrder` sample to the demo tenant's Yandex Market connector; the order runs
-//! the shipment process to a track number and a label; Market's own API (played by the fake
-//! shop on 127.0.0.1) receives the status callbacks in Market's format through the connector's
-//! mapping, signed as webhooks. Each step is printed with where to look.
+//! the marketplace process (`okno-shipment-deferred`) and waits after its address check; Market's
+//! real `orderStatus` sample (PROCESSING) then asks for the shipment, and the process goes on to
+//! the price, a track number and a label; Market's own API (played by the fake shop on
+//! 127.0.0.1) receives the status callbacks in Market's format through the connector's mapping,
+//! signed as webhooks. Each step is printed with where to look.
 
 use anyhow::Context;
 use okno_model::{EventKind, OrderId};
@@ -20,6 +22,9 @@ const CONNECTOR: &str = include_str!("../../../connectors/yandex-market.yaml");
 /// The real acceptOrder sample (Yandex Market's MIT test fixtures).
 const ACCEPT_SAMPLE: &str =
     include_str!("../../okno-connectors/tests/data/market.acceptOrder.request.json");
+/// The real orderStatus sample (PROCESSING: Market confirmed the order).
+const STATUS_SAMPLE: &str =
+    include_str!("../../okno-connectors/tests/data/market.orderStatus.request.json");
 /// The description that marks the demo's connector-format endpoint.
 const DESCRIPTION: &str = "okno demo: Market callbacks through the connector";
 
@@ -100,32 +105,32 @@ async fn run(oms: &Oms, tenant: &Tenant, base: &str) -> anyhow::Result<()> {
     else {
         anyhow::bail!("the connector did not accept the order");
     };
-    println!("  2. The order {id} runs the process okno-shipment:");
+    println!("  2. The order {id} runs the marketplace process okno-shipment-deferred:");
     let mut seen = 0;
-    for _ in 0..600 {
-        let events = oms.order_events(tenant.id, id, seen, 100).await?;
-        for event in &events {
-            seen = event.sequence;
-            println!(
-                "     {:>2}. {:<28} {}",
-                event.sequence,
-                event.kind.as_str(),
-                step(event)
-            );
-        }
-        if events.iter().any(|event| {
-            matches!(
-                event.kind,
-                EventKind::ClientNotified | EventKind::HoldPlaced
-            )
-        }) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    follow(
+        oms,
+        tenant,
+        id,
+        &mut seen,
+        &[EventKind::StatusChanged, EventKind::HoldPlaced],
+    )
+    .await?;
+    println!("     … and waits for Market to confirm the order");
+    let url = format!("{base}/connectors/{}/yandex-market/order/status", tenant.id);
+    println!("  3. Market POSTs its orderStatus sample (PROCESSING) to {url}");
+    let (status, reply) = post(base, &url, STATUS_SAMPLE).await?;
+    println!("     okno answers {status}: {reply}; the shipment is asked for");
+    follow(
+        oms,
+        tenant,
+        id,
+        &mut seen,
+        &[EventKind::ClientNotified, EventKind::HoldPlaced],
+    )
+    .await?;
     let order = oms.order(tenant.id, id).await?;
     let number = order.parcels.first().and_then(|p| p.track_number.clone());
-    println!("  3. Where to look (with the tenant key as `Authorization: Bearer …`):");
+    println!("  4. Where to look (with the tenant key as `Authorization: Bearer …`):");
     println!("     the order      {base}/v1/orders/{id}");
     println!("     its events     {base}/v1/orders/{id}/events");
     println!("     its process    {base}/v1/process-instances/{id}/history");
@@ -134,7 +139,34 @@ async fn run(oms: &Oms, tenant: &Tenant, base: &str) -> anyhow::Result<()> {
         println!("     tracking page  {base}/track/{number}   (no key)");
     }
     println!("     the callbacks  {base}/v1/webhooks  (deliveries of each endpoint)");
-    println!("  4. Market's API (the fake shop) receives the callbacks in Market's format:");
+    println!("  5. Market's API (the fake shop) receives the callbacks in Market's format:");
+    Ok(())
+}
+
+/// Prints the order's events after `seen` until one of `until` (or a minute) has passed.
+async fn follow(
+    oms: &Oms,
+    tenant: &Tenant,
+    id: OrderId,
+    seen: &mut i64,
+    until: &[EventKind],
+) -> anyhow::Result<()> {
+    for _ in 0..600 {
+        let events = oms.order_events(tenant.id, id, *seen, 100).await?;
+        for event in &events {
+            *seen = event.sequence;
+            println!(
+                "     {:>2}. {:<28} {}",
+                event.sequence,
+                event.kind.as_str(),
+                step(event)
+            );
+        }
+        if events.iter().any(|event| until.contains(&event.kind)) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     Ok(())
 }
 

@@ -187,10 +187,13 @@ async fn demo_serves_its_orders_with_the_printed_key() {
         .find(|word| word.starts_with("okno_t_"))
         .unwrap()
         .to_owned();
-    // The story: Market's accept sample goes through the connector and the process, and the
-    // fake shop (Market's API) gets the callbacks in Market's format, signed.
+    // The story: Market's accept sample goes through the connector into the marketplace
+    // process, which waits until Market's status sample asks for the shipment; the fake shop
+    // (Market's API) gets the callbacks in Market's format, signed.
     let steps = [
         "okno answers 200 in Market's shape",
+        "waits for Market to confirm the order",
+        "okno answers 200: {}; the shipment is asked for",
         "order.label_issued",
         "order.client_notified",
         "the label PDF",

@@ -19,9 +19,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use okno_connectors::{
     Connector, Create, Inbound, LoadErrors, Registry, RegistryError, Reply, SharedRegistry,
-    accepted_okno,
+    StatusCommand, StatusNotice, accepted_okno,
 };
-use okno_model::{Actor, FieldError, TenantId};
+use okno_model::{Actor, FieldError, OrderStatus, TenantId};
 use okno_oms::{IdempotencyRequest, OmsError};
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -143,8 +143,58 @@ pub(crate) async fn inbound(
         .receive(&endpoint, &headers, &body)
         .map_err(internal)?;
     match inbound {
-        Inbound::Answer(answer) => Ok(reply_response(answer.reply, false)),
+        Inbound::Answer(answer) => {
+            if let Some(notice) = &answer.status_notice
+                && let Err(reason) = act_on_notice(&state, &connector, tenant_id, notice).await?
+            {
+                let reply = connector
+                    .error_reply(&endpoint, &reason)
+                    .map_err(internal)?;
+                return Ok(reply_response(reply, false));
+            }
+            Ok(reply_response(answer.reply, false))
+        }
         Inbound::Create(create) => create_order(&state, &connector, tenant_id, *create).await,
+    }
+}
+
+/// Does what a status notice's `command` asks with the order it names. `Ok(Err(reason))`: the
+/// client gets its own error reply (the order is unknown, or its state forbids the command); a
+/// repeated notice is answered `ok` again.
+async fn act_on_notice(
+    state: &AppState,
+    connector: &Connector,
+    tenant_id: TenantId,
+    notice: &StatusNotice,
+) -> Result<Result<(), String>, Problem> {
+    let (Some(command), Some(number)) = (notice.command, &notice.client_order_number) else {
+        return Ok(Ok(()));
+    };
+    let oms = &state.oms;
+    let order = match oms.order_by_client_number(tenant_id, number).await {
+        Ok(order) => order,
+        Err(OmsError::OrderNotFound) => return Ok(Err(format!("no order {number}"))),
+        Err(error) => return Err(Problem::from(error)),
+    };
+    let actor = Actor(format!("connector:{}", connector.name()));
+    let done = match command {
+        StatusCommand::Cancel => {
+            if order.status == OrderStatus::Cancelled {
+                return Ok(Ok(()));
+            }
+            let reason = format!("the client's status {}", notice.status);
+            oms.cancel_order(tenant_id, order.id, actor, Some(reason), None, None)
+                .await
+                .map(|_| ())
+        }
+        StatusCommand::RequestShipment => {
+            oms.request_shipment(tenant_id, order.id).await.map(|_| ())
+        }
+    };
+    match done {
+        Ok(()) => Ok(Ok(())),
+        Err(error @ OmsError::Transition(_)) => Ok(Err(format!("order {number}: {error}"))),
+        Err(error) => Err(Problem::from(error)),
     }
 }
 

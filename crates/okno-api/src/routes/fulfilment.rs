@@ -125,18 +125,7 @@ pub(crate) async fn order_step(
             oms.correct_address(tenant, id, &actor, request.address)
                 .await?
         }
-        "request-shipment" => {
-            let order = oms.order(tenant, id).await?;
-            oms.notify_process(
-                tenant,
-                id,
-                okno_oms::flow::messages::SHIPMENT_REQUESTED,
-                serde_json::Map::new(),
-                Some(format!("request-shipment:{id}")),
-            )
-            .await?;
-            order
-        }
+        "request-shipment" => oms.request_shipment(tenant, id).await?,
         _ => unreachable_action(action)?,
     };
     Ok(order_response(&order))

@@ -207,3 +207,32 @@ pub(crate) async fn order_count(app: &TestApp) -> usize {
         .await;
     page.body["orders"].as_array().map_or(0, Vec::len)
 }
+
+/// The kinds of an order's events, in order.
+pub(crate) async fn events(app: &TestApp, id: &str) -> Vec<String> {
+    let answer = app
+        .call(
+            Method::GET,
+            &format!("/v1/orders/{id}/events"),
+            Some(&app.tenant_key),
+            None,
+        )
+        .await;
+    answer.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Waits (up to 20 s) until the order has an event of `kind`.
+pub(crate) async fn wait_for_event(app: &TestApp, id: &str, kind: &str) {
+    for _ in 0..400 {
+        if events(app, id).await.iter().any(|k| k == kind) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no {kind}: {:?}", events(app, id).await);
+}
