@@ -140,28 +140,6 @@ async fn insert_idempotency(
     }
 }
 
-async fn insert_event(
-    transaction: &mut Transaction<'_, Postgres>,
-    write: &OrderWrite,
-) -> StoreResult<()> {
-    let event = event_of(write);
-    sqlx::query(
-        "INSERT INTO order_events (order_id, tenant_id, sequence, kind, actor, at, payload)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(event.order_id.as_uuid())
-    .bind(write.order.tenant_id.as_uuid())
-    .bind(event.sequence)
-    .bind(event.kind.as_str())
-    .bind(&event.actor.0)
-    .bind(event.at)
-    .bind(Json(&event.payload))
-    .execute(&mut **transaction)
-    .await
-    .map_err(backend)?;
-    Ok(())
-}
-
 /// Inserts a new order, its first event and the idempotent response in **one statement**
 /// (data-modifying CTEs): one round trip, atomic on its own, so a lone create needs no
 /// explicit transaction. Which constraint failed tells what went wrong.
@@ -243,6 +221,106 @@ where
             _ => Err(backend(error)),
         },
     }
+}
+
+/// Writes a change of an order in **one statement** (data-modifying CTEs, atomic on its own):
+/// the order row if it is still at the version before, its event, the idempotent response, one
+/// webhook delivery per subscribed endpoint and the rows for the order's process. Every insert
+/// reads from the update, so a stale write inserts nothing; one round trip where a transaction
+/// took six.
+async fn update_order<'e, E>(executor: E, write: &OrderWrite) -> StoreResult<()>
+where
+    E: sqlx::Executor<'e, Database = Postgres>,
+{
+    let order = &write.order;
+    assert!(order.version > 1, "an update raises the version above 1");
+    let event = event_of(write);
+    let idempotency = write.idempotency.as_ref();
+    let inbox = &write.process_inbox;
+    let updated = sqlx::query(
+        "WITH updated AS (
+             UPDATE orders SET status = $1, priority = $2, deadline_utc = $3, version = $4,
+                 updated_at = $5, body = $6
+             WHERE id = $7 AND tenant_id = $8 AND version = $4 - 1
+             RETURNING id
+         ), idempotency AS (
+             INSERT INTO idempotency_keys (tenant_id, key, request_hash, status, body, created_at)
+             SELECT $8, $9::text, $10::text, $11::int4, $12::text, $13::timestamptz
+             FROM updated WHERE $9::text IS NOT NULL
+         ), event AS (
+             INSERT INTO order_events (order_id, tenant_id, sequence, kind, actor, at, payload)
+             SELECT id, $8, $4, $14, $15, $5, $16 FROM updated
+         ), deliveries AS (
+             INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, order_id, sequence,
+                 event_type, status, next_attempt_at, created_at, updated_at)
+             SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.tenant_id, e.id,
+                 updated.id, $4, $14, 'pending', $5, $5, $5
+             FROM updated, webhook_endpoints e
+             WHERE e.tenant_id = $8 AND e.enabled AND EXISTS (
+                 SELECT 1 FROM webhook_subscriptions s
+                 WHERE s.endpoint_id = e.id AND s.event_type IN ($14, '*'))
+         ), inbox AS (
+             INSERT INTO process_inbox (id, tenant_id, instance_id, kind, body, created_at)
+             SELECT row_id, $8, instance_id, kind, body, created_at
+             FROM updated,
+                 unnest($17::uuid[], $18::uuid[], $19::text[], $20::text[], $21::timestamptz[])
+                 AS rows (row_id, instance_id, kind, body, created_at)
+         )
+         SELECT count(*) AS changed FROM updated",
+    )
+    .bind(order.status.as_str())
+    .bind(order.priority.rank())
+    .bind(order.deadline.map(|deadline| deadline.with_timezone(&Utc)))
+    .bind(order.version)
+    .bind(order.updated_at)
+    .bind(Json(order))
+    .bind(order.id.as_uuid())
+    .bind(order.tenant_id.as_uuid())
+    .bind(idempotency.map(|record| record.key.as_str()))
+    .bind(idempotency.map(|record| record.request_hash.as_str()))
+    .bind(idempotency.map(|record| i32::from(record.status)))
+    .bind(idempotency.map(|record| record.body.as_str()))
+    .bind(idempotency.map(|record| record.created_at))
+    .bind(event.kind.as_str())
+    .bind(&event.actor.0)
+    .bind(Json(&event.payload))
+    .bind(inbox.iter().map(|row| row.id).collect::<Vec<_>>())
+    .bind(inbox.iter().map(|row| row.instance_id).collect::<Vec<_>>())
+    .bind(
+        inbox
+            .iter()
+            .map(|row| row.kind.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        inbox
+            .iter()
+            .map(|row| row.body.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(inbox.iter().map(|row| row.created_at).collect::<Vec<_>>())
+    .fetch_one(executor)
+    .await;
+    let changed: i64 = match updated {
+        Ok(row) => row.try_get("changed").map_err(backend)?,
+        Err(error) => {
+            return Err(match violated_constraint(&error).as_deref() {
+                Some("idempotency_keys_pkey") => StoreError::IdempotencyKeyTaken(
+                    idempotency
+                        .map(|record| record.key.clone())
+                        .unwrap_or_default(),
+                ),
+                _ => backend(error),
+            });
+        }
+    };
+    if changed == 0 {
+        return Err(StoreError::VersionConflict {
+            order_id: order.id,
+            expected: order.version - 1,
+        });
+    }
+    Ok(())
 }
 
 fn order_of(row: &PgRow) -> StoreResult<Order> {
@@ -486,39 +564,7 @@ impl Store for PostgresStore {
     }
 
     async fn update_order(&self, write: OrderWrite) -> StoreResult<()> {
-        let order = &write.order;
-        assert!(order.version > 1, "an update raises the version above 1");
-        let mut transaction = self.pool.begin().await.map_err(backend)?;
-        if let Some(record) = &write.idempotency {
-            insert_idempotency(&mut transaction, record).await?;
-        }
-        let changed = sqlx::query(
-            "UPDATE orders SET status = $1, priority = $2, deadline_utc = $3, version = $4,
-                 updated_at = $5, body = $6
-             WHERE id = $7 AND tenant_id = $8 AND version = $9",
-        )
-        .bind(order.status.as_str())
-        .bind(order.priority.rank())
-        .bind(order.deadline.map(|deadline| deadline.with_timezone(&Utc)))
-        .bind(order.version)
-        .bind(order.updated_at)
-        .bind(Json(order))
-        .bind(order.id.as_uuid())
-        .bind(order.tenant_id.as_uuid())
-        .bind(order.version - 1)
-        .execute(&mut *transaction)
-        .await
-        .map_err(backend)?;
-        if changed.rows_affected() == 0 {
-            return Err(StoreError::VersionConflict {
-                order_id: order.id,
-                expected: order.version - 1,
-            });
-        }
-        insert_event(&mut transaction, &write).await?;
-        insert_deliveries(&mut *transaction, order.tenant_id, &event_of(&write)).await?;
-        crate::postgres_process::insert_inbox(&mut transaction, &write.process_inbox).await?;
-        transaction.commit().await.map_err(backend)
+        update_order(&self.pool, &write).await
     }
 
     async fn order(&self, tenant_id: TenantId, id: OrderId) -> StoreResult<Option<Order>> {
