@@ -14,6 +14,7 @@ use crate::signature::{Secret, signature_header};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -25,7 +26,7 @@ use okno_store::{
 use std::sync::Arc;
 use std::time::Instant;
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// One HTTP request to make.
 struct Outgoing {
@@ -79,7 +80,7 @@ impl Dispatcher {
         connectors: Arc<SharedRegistry>,
         settings: Settings,
     ) -> Dispatcher {
-        let client = Client::builder(TokioExecutor::new()).build_http();
+        let client = Client::builder(TokioExecutor::new()).build(connector(&settings));
         Dispatcher {
             inner: Arc::new(Inner {
                 store,
@@ -389,6 +390,38 @@ impl Dispatcher {
             excerpt: Some(excerpt),
         }
     }
+}
+
+/// The connector for `http://` and `https://` endpoints: TLS 1.2 and 1.3 (rustls), trusting
+/// the system's roots and the settings' extra ones. A root that cannot be read is logged and
+/// skipped: an endpoint it would have served fails its deliveries with the TLS error.
+fn connector(settings: &Settings) -> HttpsConnector<HttpConnector> {
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    for error in &native.errors {
+        tracing::warn!(%error, "a system root certificate could not be read");
+    }
+    let (_, skipped) = roots.add_parsable_certificates(native.certs);
+    let (_, skipped_extra) = roots.add_parsable_certificates(settings.extra_roots.iter().cloned());
+    if skipped + skipped_extra > 0 {
+        tracing::warn!(
+            skipped = skipped + skipped_extra,
+            "root certificates that are not valid were skipped"
+        );
+    }
+    // aws-lc-rs supports every safe default protocol version: this cannot fail.
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("aws-lc-rs supports TLS 1.2 and 1.3")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .build()
 }
 
 /// The secrets that sign now: the current one and, until it expires, the one before.

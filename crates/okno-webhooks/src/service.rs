@@ -94,11 +94,8 @@ fn check_url(url: &str, problems: &mut Vec<FieldProblem>) {
         return fail("is longer than 2048 bytes");
     }
     match url.parse::<hyper::Uri>() {
-        Ok(uri) if uri.scheme_str() == Some("http") && uri.host().is_some() => {}
-        Ok(uri) if uri.scheme_str() == Some("https") => fail(
-            "https is not supported by this build yet: use an http:// URL (for example behind a TLS-terminating proxy)",
-        ),
-        _ => fail("must be an absolute http:// URL with a host"),
+        Ok(uri) if matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some() => {}
+        _ => fail("must be an absolute http:// or https:// URL with a host"),
     }
 }
 

@@ -2,6 +2,9 @@
 //! which an endpoint is disabled, and how long a rotated secret keeps signing. Durations are
 //! written `250ms`, `5s`, `5m`, `2h` or `5d`.
 
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use std::path::Path;
 use std::time::Duration;
 
 /// Standard Webhooks' suggested schedule: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h
@@ -27,6 +30,9 @@ pub struct Settings {
     pub disable_after: Duration,
     /// How long the previous secret keeps signing after a rotation.
     pub secret_overlap: Duration,
+    /// Certificate authorities trusted for `https://` endpoints besides the system's (a
+    /// company's own CA); read with [`read_ca_file`].
+    pub extra_roots: Vec<CertificateDer<'static>>,
 }
 
 impl Default for Settings {
@@ -39,6 +45,7 @@ impl Default for Settings {
             batch: 64,
             disable_after: Duration::from_secs(5 * 24 * 3600),
             secret_overlap: Duration::from_secs(24 * 3600),
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -52,6 +59,19 @@ impl Settings {
             .and_then(|index| self.schedule.get(index))
             .copied()
     }
+}
+
+/// The certificates of a PEM file (one or more `BEGIN CERTIFICATE` blocks), to trust for
+/// `https://` endpoints besides the system's roots.
+pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certificates = CertificateDer::pem_file_iter(path)
+        .map_err(|error| format!("{}: {error}", path.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| format!("{}: {error}", path.display()))?;
+    if certificates.is_empty() {
+        return Err(format!("{}: no PEM certificate in it", path.display()));
+    }
+    Ok(certificates)
 }
 
 /// Reads `250ms`, `5s`, `5m`, `2h`, `5d` (a whole number and a unit).

@@ -58,6 +58,7 @@ both!(
     replay_resends_with_the_same_webhook_id,
     only_subscribed_events_are_sent_and_rolled_back_ones_never,
     connector_format_sends_what_the_connector_renders,
+    https_receivers_are_verified_against_the_trusted_roots,
 );
 
 fn registry() -> Arc<SharedRegistry> {
@@ -201,6 +202,66 @@ async fn delivered_once_with_a_valid_signature(database: &TestDatabase) {
     // Nothing more to send.
     assert_eq!(dispatcher.run_once().await.unwrap(), 0);
     assert_eq!(receiver.received().len(), 1);
+}
+
+async fn https_receivers_are_verified_against_the_trusted_roots(database: &TestDatabase) {
+    let store = database.open().await.unwrap();
+    let (receiver, certificate) = Receiver::start_tls().await;
+    let webhooks = Webhooks::new(Arc::clone(&store), fast_settings());
+    let tenant_id = tenant(&store).await;
+    let url = receiver.url("/secure-hooks");
+    assert!(url.starts_with("https://127.0.0.1:"));
+    let hook = endpoint(&webhooks, tenant_id, url, &["*"]).await;
+    place(&store, tenant_id, "TLS-1").await;
+
+    // Its self-signed certificate is not among the system's roots: the attempt fails with the
+    // TLS reason in the log, nothing arrives, and the delivery waits for its retry.
+    let distrusting = Dispatcher::new(Arc::clone(&store), registry(), fast_settings());
+    assert_eq!(distrusting.run_once().await.unwrap(), 1);
+    assert!(receiver.received().is_empty());
+    let rows = log(&store, &hook).await;
+    let attempts = store
+        .webhook_attempts(vec![rows[0].id.clone()])
+        .await
+        .unwrap();
+    let error = attempts[0].error.clone().unwrap_or_default();
+    assert!(
+        error.to_lowercase().contains("certificate"),
+        "the reason names the certificate: {error}"
+    );
+
+    // An operator's CA file trusts it: the retry arrives, signed, over TLS.
+    let settings = Settings {
+        extra_roots: vec![certificate],
+        ..fast_settings()
+    };
+    let trusting = Dispatcher::new(Arc::clone(&store), registry(), settings);
+    for _ in 0..200 {
+        trusting.run_once().await.unwrap();
+        if !receiver.received().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    settled(&store, &hook).await;
+    let received = receiver.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].path, "/secure-hooks");
+    let secret = Secret::parse(&hook.secret).unwrap();
+    verify(
+        &[secret],
+        &received[0].id,
+        &received[0].timestamp,
+        &received[0].signature,
+        &received[0].body,
+        unix_now(),
+        300,
+    )
+    .unwrap();
+    assert_eq!(
+        log(&store, &hook).await[0].status,
+        DeliveryStatus::Delivered
+    );
 }
 
 async fn rotation_signs_with_both_secrets(database: &TestDatabase) {

@@ -108,6 +108,12 @@ pub(crate) const KEYS: &[ConfigKey] = &[
         doc: "After `POST /v1/webhooks/{id}:rotate-secret`, how long the old secret keeps signing beside the new one.",
     },
     ConfigKey {
+        name: "webhook_ca_file",
+        env: "OKNO_WEBHOOK_CA_FILE",
+        default: "",
+        doc: "A PEM file of certificate authorities to trust for `https://` webhook endpoints besides the system's (a company's own CA). Empty: the system's roots only.",
+    },
+    ConfigKey {
         name: "log_format",
         env: "OKNO_LOG_FORMAT",
         default: "text",
@@ -156,6 +162,7 @@ struct FileConfig {
     webhook_poll_interval: Option<String>,
     webhook_disable_after: Option<String>,
     webhook_secret_overlap: Option<String>,
+    webhook_ca_file: Option<String>,
 }
 
 fn default_of(name: &str) -> String {
@@ -231,6 +238,12 @@ impl Config {
             poll_interval: duration("webhook_poll_interval", from_file.webhook_poll_interval)?,
             disable_after: duration("webhook_disable_after", from_file.webhook_disable_after)?,
             secret_overlap: duration("webhook_secret_overlap", from_file.webhook_secret_overlap)?,
+            extra_roots: match pick("webhook_ca_file", from_file.webhook_ca_file).as_str() {
+                "" => Vec::new(),
+                path => okno_webhooks::settings::read_ca_file(std::path::Path::new(path)).map_err(
+                    |reason| anyhow::anyhow!("webhook_ca_file (OKNO_WEBHOOK_CA_FILE): {reason}"),
+                )?,
+            },
             ..okno_webhooks::Settings::default()
         };
         if webhooks.lease <= webhooks.request_timeout {

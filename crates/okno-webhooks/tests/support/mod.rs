@@ -11,6 +11,7 @@ use chrono::{DurationRound, Utc};
 use okno_model::{Actor, EventKind, Order, OrderId, OrderStatus, TenantId, parse_order_draft};
 use okno_store::{NewEvent, OrderWrite, Store, Tenant};
 use okno_webhooks::Settings;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::json;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -43,6 +44,34 @@ pub struct Receiver {
     pub port: u16,
     shared: Arc<Shared>,
     server: tokio::task::JoinHandle<()>,
+    scheme: &'static str,
+}
+
+/// A TCP listener that hands axum TLS streams; a handshake that fails (a client that does not
+/// trust the certificate) is dropped and the next connection taken.
+struct TlsListener {
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((stream, address)) = self.listener.accept().await else {
+                continue;
+            };
+            if let Ok(tls) = self.acceptor.accept(stream).await {
+                return (tls, address);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.listener.local_addr()
+    }
 }
 
 /// A port nothing listens on (yet).
@@ -116,11 +145,53 @@ impl Receiver {
             port,
             shared,
             server,
+            scheme: "http",
         }
     }
 
+    /// Starts an `https://` receiver on a random port with a fresh self-signed certificate for
+    /// `localhost` and `127.0.0.1`; returns it with that certificate (to trust, or not).
+    pub async fn start_tls() -> (Receiver, CertificateDer<'static>) {
+        let certified =
+            rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
+                .unwrap();
+        let certificate = certified.cert.der().clone();
+        let key =
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()));
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![certificate.clone()], key)
+        .unwrap();
+        let shared = Arc::new(Shared::default());
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let app = axum::Router::new()
+            .fallback(receive)
+            .with_state(Arc::clone(&shared));
+        let tls = TlsListener {
+            listener,
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        };
+        let server = tokio::spawn(async move {
+            axum::serve(tls, app).await.unwrap();
+        });
+        let receiver = Receiver {
+            port,
+            shared,
+            server,
+            scheme: "https",
+        };
+        (receiver, certificate)
+    }
+
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("{}://127.0.0.1:{}{path}", self.scheme, self.port)
     }
 
     /// The next requests get these statuses, in order; then 200.
@@ -178,6 +249,7 @@ pub fn fast_settings() -> Settings {
         batch: 16,
         disable_after: Duration::from_secs(5 * 24 * 3600),
         secret_overlap: Duration::from_secs(3600),
+        extra_roots: Vec::new(),
     }
 }
 
