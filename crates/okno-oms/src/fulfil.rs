@@ -340,6 +340,11 @@ impl Oms {
                 if order.fulfilment.label_issued_at.is_some() {
                     return Ok(None);
                 }
+                // A hold placed after the gate still stops the label (checked in the same
+                // change that would issue it).
+                if let Some(hold) = order.holds.first() {
+                    return Err(OmsError::Held(order.holds.clone(), hold.reason.clone()));
+                }
                 // The label's data must be complete and its barcodes encodable; the document
                 // itself is rendered when asked for (GET …/label, the sorter), not here: a PDF
                 // costs ~1.6 ms of CPU, the most expensive part of the step.

@@ -171,10 +171,21 @@ impl OrderWorker {
                     .await?;
                 complete(&[("trackNumbers", json!(crate::track_numbers(&order)))])
             }
-            "okno.label.render" => {
-                oms.issue_label(tenant_id, id, actor).await?;
-                complete(&[("labelIssued", json!(true))])
-            }
+            "okno.label.render" => match oms.issue_label(tenant_id, id, actor).await {
+                Ok(_) => complete(&[("labelIssued", json!(true))]),
+                // Held after the gate: back to waiting for the last release.
+                Err(OmsError::Held(holds, _)) => {
+                    let kinds: Vec<&str> = holds.iter().map(|hold| hold.kind.as_str()).collect();
+                    let mut variables = Map::new();
+                    variables.insert("held".to_owned(), json!(true));
+                    variables.insert("holds".to_owned(), json!(kinds));
+                    JobOutcome::Error {
+                        code: "order-held".to_owned(),
+                        variables,
+                    }
+                }
+                Err(error) => return Err(error),
+            },
             "okno.tracking.register" => {
                 oms.register_tracking(tenant_id, id, actor).await?;
                 complete(&[])

@@ -45,6 +45,7 @@ both!(
     an_order_runs_to_its_label_and_the_client_is_told,
     a_bad_address_holds_the_order_until_it_is_corrected,
     several_holds_keep_the_order_at_the_gate_until_the_last_is_released,
+    a_hold_placed_after_the_gate_stops_the_label_until_released,
     a_cancel_message_stops_the_process_at_a_wait,
     an_order_close_to_its_deadline_is_escalated,
 );
@@ -295,6 +296,96 @@ async fn several_holds_keep_the_order_at_the_gate_until_the_last_is_released(
     })
     .await;
     wait_instance(&setup, id, "completed").await;
+}
+
+/// Numbers the order as okno's worker does, but an operator holds the order first: the hold
+/// lands after the gate, between the track number and the label.
+struct OperatorHoldsWhileNumbering {
+    oms: Oms,
+}
+
+#[async_trait::async_trait]
+impl okno_process::JobWorker for OperatorHoldsWhileNumbering {
+    async fn handle(&self, job: &okno_process::ActivatedJob) -> okno_process::JobOutcome {
+        let id = OrderId::from_uuid(job.process_instance);
+        let tenant = job.tenant_id.unwrap();
+        let actor = Actor("operator:boris".to_owned());
+        // Only the first time: after the release the process passes here again.
+        let order = self.oms.order(tenant, id).await.unwrap();
+        if order.parcels[0].track_number.is_none() {
+            self.oms
+                .place_hold(tenant, id, &actor, HoldKind::Operator, "check the contents")
+                .await
+                .unwrap();
+        }
+        let (order, _) = self
+            .oms
+            .assign_tracknumbers(tenant, id, actor)
+            .await
+            .unwrap();
+        let mut variables = serde_json::Map::new();
+        variables.insert(
+            "trackNumbers".to_owned(),
+            json!(okno_oms::track_numbers(&order)),
+        );
+        okno_process::JobOutcome::Complete(variables)
+    }
+}
+
+async fn a_hold_placed_after_the_gate_stops_the_label_until_released(database: &TestDatabase) {
+    let setup = setup(database).await;
+    let processes = setup.oms.processes().unwrap();
+    processes.register_worker(
+        "okno.tracknumber.assign",
+        Arc::new(OperatorHoldsWhileNumbering {
+            oms: setup.oms.clone(),
+        }),
+    );
+    let id = create(&setup, "H-1", GOOD, "api").await;
+    wait_for(&setup, id, "numbered", |k| {
+        k.contains(&EventKind::TrackNumberAssigned)
+    })
+    .await;
+    // The label step finds the hold and the process goes back to wait for its release.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let k = kinds(&setup, id).await;
+    assert!(
+        !k.contains(&EventKind::LabelIssued),
+        "held: no label: {k:?}"
+    );
+    assert_eq!(instance_status(&setup, id).await, "active");
+    let order = setup.oms.order(setup.tenant, id).await.unwrap();
+    assert!(order.fulfilment.label_issued_at.is_none());
+
+    setup
+        .oms
+        .release_hold(
+            setup.tenant,
+            id,
+            &Actor("operator:boris".to_owned()),
+            HoldKind::Operator,
+        )
+        .await
+        .unwrap();
+    wait_for(&setup, id, "label after release", |k| {
+        k.contains(&EventKind::ClientNotified)
+    })
+    .await;
+    wait_instance(&setup, id, "completed").await;
+    let k = kinds(&setup, id).await;
+    assert_eq!(
+        k.iter()
+            .filter(|kind| **kind == EventKind::TrackNumberAssigned)
+            .count(),
+        1,
+        "numbered once: {k:?}"
+    );
+    assert_eq!(
+        k.iter()
+            .filter(|kind| **kind == EventKind::LabelIssued)
+            .count(),
+        1
+    );
 }
 
 async fn a_cancel_message_stops_the_process_at_a_wait(database: &TestDatabase) {
