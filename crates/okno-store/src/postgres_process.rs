@@ -179,9 +179,16 @@ async fn write_instance(
             .map_err(|error| unique_or_backend(error, "process instance"))?;
         }
         Some(expected) => {
+            // The new revision and its history row in one statement: the history row is
+            // inserted only if the instance was still at `expected`.
             let changed = sqlx::query(
-                "UPDATE process_instances SET status = $1, state = $2, revision = $3, \
-                 version = $4, updated_at = $5 WHERE id = $6 AND revision = $7",
+                "WITH changed AS ( \
+                     UPDATE process_instances SET status = $1, state = $2, revision = $3, \
+                     version = $4, updated_at = $5 WHERE id = $6 AND revision = $7 \
+                     RETURNING id \
+                 ) \
+                 INSERT INTO process_history (instance_id, revision, at, events) \
+                 SELECT id, $3, $5, $8 FROM changed",
             )
             .bind(&instance.status)
             .bind(&instance.state)
@@ -190,6 +197,7 @@ async fn write_instance(
             .bind(instance.updated_at)
             .bind(instance.id)
             .bind(expected)
+            .bind(&step.events)
             .execute(&mut **transaction)
             .await
             .map_err(backend)?
@@ -200,6 +208,7 @@ async fn write_instance(
                     instance.id
                 )));
             }
+            return Ok(());
         }
     }
     sqlx::query(
