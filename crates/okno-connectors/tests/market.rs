@@ -10,12 +10,16 @@ use serde_json::{Value, json};
 /// The shipped file with its token given inline: the file names an environment variable, and
 /// tests cannot set one (`set_var` is unsafe and the workspace forbids unsafe code).
 fn connector(file: &str) -> Connector {
+    Connector::load(file, &shipped(file)).unwrap()
+}
+
+/// The text of a shipped file with its token given inline.
+fn shipped(file: &str) -> String {
     let path = format!("{}/../../connectors/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(path).unwrap().replace(
+    std::fs::read_to_string(path).unwrap().replace(
         "secret: {env: MARKET_PUSH_TOKEN}",
         "secret: {value: market-test-token}",
-    );
-    Connector::load(file, &text).unwrap()
+    )
 }
 
 fn sample(name: &str) -> Vec<u8> {
@@ -238,14 +242,7 @@ fn status_notices_map_to_commands_and_a_wrong_command_is_the_clients_error() {
 
     // A file whose command gives a word okno does not know: the client gets the error reply
     // naming it, and nothing is done.
-    let path = format!(
-        "{}/../../connectors/yandex-market.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(path).unwrap().replace(
-        "secret: {env: MARKET_PUSH_TOKEN}",
-        "secret: {value: market-test-token}",
-    );
+    let text = shipped("yandex-market.yaml");
     let odd = text.replace(r#"then \"request_shipment\""#, r#"then \"ship_it\""#);
     assert_ne!(odd, text);
     let connector = Connector::load("odd.yaml", &odd).unwrap();

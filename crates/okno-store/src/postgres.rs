@@ -151,8 +151,7 @@ where
     assert_eq!(order.version, 1, "a new order starts at version 1");
     let event = event_of(write);
     let idempotency = write.idempotency.as_ref();
-    let inbox = &write.process_inbox;
-    let inserted = sqlx::query(
+    let query = sqlx::query(
         "WITH idempotency AS (
              INSERT INTO idempotency_keys (tenant_id, key, request_hash, status, body, created_at)
              SELECT $2, $11::text, $12::text, $13::int4, $14::text, $18::timestamptz
@@ -188,24 +187,10 @@ where
     .bind(event.kind.as_str())
     .bind(&event.actor.0)
     .bind(Json(&event.payload))
-    .bind(idempotency.map(|record| record.created_at))
-    .bind(inbox.iter().map(|row| row.id).collect::<Vec<_>>())
-    .bind(inbox.iter().map(|row| row.instance_id).collect::<Vec<_>>())
-    .bind(
-        inbox
-            .iter()
-            .map(|row| row.kind.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        inbox
-            .iter()
-            .map(|row| row.body.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(inbox.iter().map(|row| row.created_at).collect::<Vec<_>>())
-    .execute(executor)
-    .await;
+    .bind(idempotency.map(|record| record.created_at));
+    let inserted = bind_inbox(query, &write.process_inbox)
+        .execute(executor)
+        .await;
     match inserted {
         Ok(_) => Ok(()),
         Err(error) => match violated_constraint(&error).as_deref() {
@@ -237,7 +222,7 @@ where
     let event = event_of(write);
     let idempotency = write.idempotency.as_ref();
     let inbox = &write.process_inbox;
-    let updated = sqlx::query(
+    let query = sqlx::query(
         "WITH updated AS (
              UPDATE orders SET status = $1, priority = $2, deadline_utc = $3, version = $4,
                  updated_at = $5, body = $6
@@ -283,24 +268,8 @@ where
     .bind(idempotency.map(|record| record.created_at))
     .bind(event.kind.as_str())
     .bind(&event.actor.0)
-    .bind(Json(&event.payload))
-    .bind(inbox.iter().map(|row| row.id).collect::<Vec<_>>())
-    .bind(inbox.iter().map(|row| row.instance_id).collect::<Vec<_>>())
-    .bind(
-        inbox
-            .iter()
-            .map(|row| row.kind.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        inbox
-            .iter()
-            .map(|row| row.body.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(inbox.iter().map(|row| row.created_at).collect::<Vec<_>>())
-    .fetch_one(executor)
-    .await;
+    .bind(Json(&event.payload));
+    let updated = bind_inbox(query, inbox).fetch_one(executor).await;
     let changed: i64 = match updated {
         Ok(row) => row.try_get("changed").map_err(backend)?,
         Err(error) => {
@@ -321,6 +290,20 @@ where
         });
     }
     Ok(())
+}
+
+/// Binds the process inbox rows of an order write as five arrays (id, instance, kind, body,
+/// created), the last parameters of the statements that `unnest` them.
+fn bind_inbox<'q>(
+    query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    rows: &'q [crate::InboxRecord],
+) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+    query
+        .bind(rows.iter().map(|row| row.id).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.instance_id).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.kind.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.body.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|row| row.created_at).collect::<Vec<_>>())
 }
 
 fn order_of(row: &PgRow) -> StoreResult<Order> {
