@@ -160,6 +160,28 @@ async fn market_status_notices_ask_for_the_shipment_and_cancel(app: TestApp) {
     assert_eq!(processing.status, StatusCode::OK, "{:#}", processing.body);
     assert_eq!(processing.body, json!({}));
     wait_for_event(&app, &id, "order.label_issued").await;
+    // The buyer Market sent with the status is on the order (and so on its label).
+    let order = app
+        .call(
+            Method::GET,
+            &format!("/v1/orders/{id}"),
+            Some(&app.tenant_key),
+            None,
+        )
+        .await;
+    assert_eq!(order.body["recipient"]["surname"], "Иванов");
+    assert_eq!(order.body["recipient"]["given_name"], "Иван");
+    assert!(
+        order.body["recipient"]["organisation"].is_null(),
+        "{:#}",
+        order.body
+    );
+    let kinds = events(&app, &id).await;
+    let changed = kinds
+        .iter()
+        .position(|kind| kind == "order.recipient_changed");
+    let labelled = kinds.iter().position(|kind| kind == "order.label_issued");
+    assert!(changed < labelled && changed.is_some(), "{kinds:?}");
     let again = push(
         &app,
         "/order/status",

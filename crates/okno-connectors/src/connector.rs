@@ -44,6 +44,9 @@ pub(crate) enum Action {
         status: Box<Compiled>,
         client_order_number: Option<Box<Compiled>>,
         command: Option<Box<Compiled>>,
+        /// Map the notice's body with the file's `mapping` and hand okno the recipient (a
+        /// marketplace sends the buyer only with the status after acceptance).
+        update_recipient: bool,
     },
     /// Answer with the `ok` reply rendered from the body (a cart, a quote).
     Reply,

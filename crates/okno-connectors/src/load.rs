@@ -462,6 +462,7 @@ const ENDPOINT_KEYS: &[&str] = &[
     "status",
     "client_order_number",
     "command",
+    "update_recipient",
     "replies",
 ];
 
@@ -518,6 +519,27 @@ fn endpoint(walker: &mut Walker, node: &Node, path: &str, has_mapping: bool) -> 
                 .and_then(|node| template::expression(walker, node, &fields.field("status")));
             let number = optional_expression(walker, "client_order_number");
             let command = optional_expression(walker, "command");
+            let update_recipient = match fields.get("update_recipient") {
+                Some(node) => {
+                    let flag = walker.boolean(node, &fields.field("update_recipient"));
+                    if flag == Some(true) && !has_mapping {
+                        walker.fail(
+                            node.position,
+                            &fields.field("update_recipient"),
+                            "update_recipient needs the top-level `mapping` to read the recipient",
+                        );
+                    }
+                    if flag == Some(true) && fields.get("client_order_number").is_none() {
+                        walker.fail(
+                            node.position,
+                            &fields.field("update_recipient"),
+                            "update_recipient needs `client_order_number` to find the order",
+                        );
+                    }
+                    flag.unwrap_or(false)
+                }
+                None => false,
+            };
             if let (Some(node), None) = (fields.get("command"), fields.get("client_order_number")) {
                 walker.fail(
                     node.position,
@@ -536,6 +558,7 @@ fn endpoint(walker: &mut Walker, node: &Node, path: &str, has_mapping: bool) -> 
                     Some(command) => Some(Box::new(Compiled::new(command?))),
                     None => None,
                 },
+                update_recipient,
             }
         }
         _ => Action::Reply,
@@ -546,6 +569,7 @@ fn endpoint(walker: &mut Walker, node: &Node, path: &str, has_mapping: bool) -> 
         "status",
         "client_order_number",
         "command",
+        "update_recipient",
     ] {
         let belongs = match key {
             "idempotency_key" => action_name == "create_order",

@@ -54,6 +54,9 @@ pub struct StatusNotice {
     pub client_order_number: Option<String>,
     /// What okno does with the order (the endpoint's `command`); `None`: only acknowledge.
     pub command: Option<StatusCommand>,
+    /// The recipient as the file's `mapping` reads it from the notice (`update_recipient:
+    /// true`), when the mapped order is valid.
+    pub recipient: Option<okno_model::Party>,
 }
 
 /// What a status notice asks okno to do with the order.
@@ -213,6 +216,7 @@ impl Connector {
                 status,
                 client_order_number,
                 command,
+                update_recipient,
             } => {
                 let limits = &self.feel_limits;
                 let text = |value: Result<Value, okno_feel::FeelError>| match value {
@@ -253,11 +257,24 @@ impl Connector {
                         json!({"reason": reason}),
                     ));
                 }
+                let recipient = match (&self.mapping, *update_recipient) {
+                    (Some(mapping), true) => {
+                        let mut problems = Vec::new();
+                        let document = mapping.render_plain(&mut scope, limits, &mut problems);
+                        problems
+                            .is_empty()
+                            .then(|| parse_order_draft(&document).ok())
+                            .flatten()
+                            .map(|draft| draft.recipient)
+                    }
+                    _ => None,
+                };
                 let notice = StatusNotice {
                     order_key: text(scope.evaluate(order_key, limits)),
                     status: text(scope.evaluate(status, limits)),
                     client_order_number: number,
                     command,
+                    recipient,
                 };
                 let okno = json!({
                     "order_key": notice.order_key,

@@ -216,6 +216,17 @@ fn status_notice_is_acknowledged() {
     // PROCESSING asks for the shipment of the order okno knows as YM-12345.
     assert_eq!(notice.client_order_number.as_deref(), Some("YM-12345"));
     assert_eq!(notice.command, Some(StatusCommand::RequestShipment));
+    // The buyer comes with the status, mapped by the file's own mapping.
+    let recipient = notice.recipient.unwrap();
+    assert_eq!(
+        (
+            recipient.surname.as_deref(),
+            recipient.given_name.as_deref(),
+            recipient.phone.as_deref()
+        ),
+        (Some("Иванов"), Some("Иван"), Some("+71234567890"))
+    );
+    assert_eq!(recipient.organisation, None);
 }
 
 fn with_status(status: &str) -> Vec<u8> {
@@ -266,8 +277,8 @@ fn status_notices_map_to_commands_and_a_wrong_command_is_the_clients_error() {
 
     // A command without a way to find the order is refused when the file loads.
     let blind = text.replace(
-        "    client_order_number: \"=\\\"YM-\\\" + string(order.id)\"\n    command:",
-        "    command:",
+        "    client_order_number: \"=\\\"YM-\\\" + string(order.id)\"\n    update_recipient:",
+        "    update_recipient:",
     );
     assert_ne!(blind, text);
     let errors = Connector::load("blind.yaml", &blind)
@@ -275,6 +286,10 @@ fn status_notices_map_to_commands_and_a_wrong_command_is_the_clients_error() {
         .to_string();
     assert!(
         errors.contains("a command needs `client_order_number`"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("update_recipient needs `client_order_number`"),
         "{errors}"
     );
 }

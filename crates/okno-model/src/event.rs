@@ -50,6 +50,10 @@ pub enum EventKind {
     /// The order was put in a batch (партия) or taken out of one.
     #[serde(rename = "order.batched")]
     Batched,
+    /// The recipient's name, phone or address was replaced (a marketplace sent the buyer
+    /// after acceptance).
+    #[serde(rename = "order.recipient_changed")]
+    RecipientChanged,
 }
 
 impl EventKind {
@@ -69,6 +73,7 @@ impl EventKind {
         EventKind::Escalated,
         EventKind::Measured,
         EventKind::Batched,
+        EventKind::RecipientChanged,
     ];
 
     /// The stored name.
@@ -88,6 +93,7 @@ impl EventKind {
             EventKind::Escalated => "order.escalated",
             EventKind::Measured => "order.measured",
             EventKind::Batched => "order.batched",
+            EventKind::RecipientChanged => "order.recipient_changed",
         }
     }
 

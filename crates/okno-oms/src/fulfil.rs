@@ -220,6 +220,72 @@ impl Oms {
         .await
     }
 
+    /// Replaces the recipient (names, phone, e-mail, organisation; the address too when the
+    /// new one has one) before the label is issued. A changed address is checked again at
+    /// once (a bad one gets the address hold, which the holds gate honours) and the process
+    /// hears of it if it waits for a correction. Nothing is written when nothing differs.
+    pub async fn update_recipient(
+        &self,
+        tenant_id: TenantId,
+        id: OrderId,
+        actor: &Actor,
+        recipient: Party,
+    ) -> Result<Order, OmsError> {
+        // Shared by the two closures across the write's await (so an atomic, not a Cell).
+        let address_changed = std::sync::atomic::AtomicBool::new(false);
+        let order = self
+            .update_telling(
+            tenant_id,
+            id,
+            actor,
+            EventKind::RecipientChanged,
+            None,
+            |order| {
+                if order.status.is_final() || order.fulfilment.label_issued_at.is_some() {
+                    return Err(OmsError::NotReady(
+                        "the label is issued: the recipient can no longer change".to_owned(),
+                    ));
+                }
+                let mut next = recipient.clone();
+                if next.address.is_none() {
+                    next.address = order.recipient.address.clone();
+                }
+                if next == order.recipient {
+                    return Ok(None);
+                }
+                address_changed.store(
+                    next.address != order.recipient.address,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                order.recipient = next;
+                Ok(Some(json!({
+                    "recipient": order.recipient,
+                    "address_changed": address_changed.load(std::sync::atomic::Ordering::Relaxed),
+                })))
+            },
+            // Only a new address is news for the process (the check runs again).
+            |order| {
+                if !address_changed.load(std::sync::atomic::Ordering::Relaxed) {
+                    return Vec::new();
+                }
+                vec![Tell::new(
+                    messages::ADDRESS_CORRECTED,
+                    format!("recipient:{}:{}", order.id, order.version),
+                )]
+            },
+        )
+        .await?;
+        // A process already past its address check (waiting for the shipment request) meets
+        // the new address at its holds gate: a bad one gets the address hold now.
+        if address_changed.load(std::sync::atomic::Ordering::Relaxed) {
+            return self
+                .check_address(tenant_id, id, actor, false)
+                .await
+                .map(|(order, _)| order);
+        }
+        Ok(order)
+    }
+
     /// Places a hold of `kind` (one per kind: placing it again changes nothing).
     pub async fn place_hold(
         &self,

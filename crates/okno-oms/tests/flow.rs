@@ -46,6 +46,7 @@ both!(
     a_bad_address_holds_the_order_until_it_is_corrected,
     several_holds_keep_the_order_at_the_gate_until_the_last_is_released,
     a_hold_placed_after_the_gate_stops_the_label_until_released,
+    a_new_recipient_address_is_checked_again_before_the_label,
     a_cancel_message_stops_the_process_at_a_wait,
     an_order_close_to_its_deadline_is_escalated,
 );
@@ -383,6 +384,76 @@ async fn a_hold_placed_after_the_gate_stops_the_label_until_released(database: &
     assert_eq!(
         k.iter()
             .filter(|kind| **kind == EventKind::LabelIssued)
+            .count(),
+        1
+    );
+}
+
+/// A marketplace's status brings the buyer after the address check: the new recipient is on
+/// the order, and a bad new address holds it at the gate until an operator accepts it.
+async fn a_new_recipient_address_is_checked_again_before_the_label(database: &TestDatabase) {
+    let setup = setup(database).await;
+    let id = create(&setup, "R-1", GOOD, "otpravka").await;
+    wait_for(&setup, id, "address checked", |k| {
+        k.contains(&EventKind::StatusChanged)
+    })
+    .await;
+    let actor = Actor("connector:yandex-market".to_owned());
+    let mut buyer = setup.oms.order(setup.tenant, id).await.unwrap().recipient;
+    buyer.surname = Some("Петров".to_owned());
+    buyer.address = Some(okno_model::Address {
+        raw: Some(BAD.to_owned()),
+        postcode: Some("117105".to_owned()),
+        place: Some("г Москва".to_owned()),
+        ..okno_model::Address::default()
+    });
+    let order = setup
+        .oms
+        .update_recipient(setup.tenant, id, &actor, buyer.clone())
+        .await
+        .unwrap();
+    assert_eq!(order.recipient.surname.as_deref(), Some("Петров"));
+    assert!(
+        order
+            .holds
+            .iter()
+            .any(|hold| hold.kind == HoldKind::Address),
+        "the new address is checked at once: {:?}",
+        order.holds
+    );
+    // The same recipient again changes nothing.
+    let again = setup
+        .oms
+        .update_recipient(setup.tenant, id, &actor, buyer)
+        .await
+        .unwrap();
+    assert_eq!(again.version, order.version);
+
+    setup.oms.request_shipment(setup.tenant, id).await.unwrap();
+    wait_for(&setup, id, "priced", |k| k.contains(&EventKind::Priced)).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        !kinds(&setup, id).await.contains(&EventKind::LabelIssued),
+        "held at the gate"
+    );
+    setup
+        .oms
+        .release_hold(
+            setup.tenant,
+            id,
+            &Actor("operator:anna".to_owned()),
+            HoldKind::Address,
+        )
+        .await
+        .unwrap();
+    wait_for(&setup, id, "label after the operator accepts", |k| {
+        k.contains(&EventKind::ClientNotified)
+    })
+    .await;
+    let k = kinds(&setup, id).await;
+    assert_eq!(
+        k.iter()
+            .filter(|kind| **kind == EventKind::RecipientChanged)
             .count(),
         1
     );

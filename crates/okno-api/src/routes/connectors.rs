@@ -167,18 +167,39 @@ async fn act_on_notice(
     tenant_id: TenantId,
     notice: &StatusNotice,
 ) -> Result<Result<(), String>, Problem> {
-    let (Some(command), Some(number)) = (notice.command, &notice.client_order_number) else {
+    let Some(number) = &notice.client_order_number else {
         return Ok(Ok(()));
     };
+    if notice.command.is_none() && notice.recipient.is_none() {
+        return Ok(Ok(()));
+    }
     let oms = &state.oms;
     let order = match oms.order_by_client_number(tenant_id, number).await {
         Ok(order) => order,
+        // A notice that only brings the buyer about an order okno does not have is
+        // acknowledged; one with a command is the client's error.
+        Err(OmsError::OrderNotFound) if notice.command.is_none() => return Ok(Ok(())),
         Err(OmsError::OrderNotFound) => return Ok(Err(format!("no order {number}"))),
         Err(error) => return Err(Problem::from(error)),
     };
     let actor = Actor(format!("connector:{}", connector.name()));
-    let done = match command {
-        StatusCommand::Cancel => {
+    // The buyer a marketplace sends with the status replaces the placeholder recipient of the
+    // accept, while the label is still to come.
+    if let Some(recipient) = &notice.recipient
+        && order.fulfilment.label_issued_at.is_none()
+        && !order.status.is_final()
+    {
+        match oms
+            .update_recipient(tenant_id, order.id, &actor, recipient.clone())
+            .await
+        {
+            Ok(_) | Err(OmsError::NotReady(_)) => {}
+            Err(error) => return Err(Problem::from(error)),
+        }
+    }
+    let done = match notice.command {
+        None => Ok(()),
+        Some(StatusCommand::Cancel) => {
             if order.status == OrderStatus::Cancelled {
                 return Ok(Ok(()));
             }
@@ -187,7 +208,7 @@ async fn act_on_notice(
                 .await
                 .map(|_| ())
         }
-        StatusCommand::RequestShipment => {
+        Some(StatusCommand::RequestShipment) => {
             oms.request_shipment(tenant_id, order.id).await.map(|_| ())
         }
     };
