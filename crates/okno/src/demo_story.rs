@@ -205,6 +205,15 @@ fn step(event: &okno_model::OrderEvent) -> String {
         EventKind::LabelIssued => format!("label issued, status {}", payload["to"]),
         EventKind::TrackingRegistered => "registered in tracking".to_owned(),
         EventKind::ClientNotified => "the shop is told (webhook)".to_owned(),
+        EventKind::RecipientChanged => {
+            let recipient = &payload["recipient"];
+            let name = ["surname", "given_name", "middle_name"]
+                .iter()
+                .filter_map(|key| recipient[*key].as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            format!("the buyer from Market's notice: {name}")
+        }
         _ => payload.to_string(),
     }
 }
