@@ -207,12 +207,12 @@ impl Oms {
     /// without waiting for the background loop, which would otherwise take them on its next
     /// round (on any node): the rows are already durable, so a failure here loses nothing.
     pub(crate) fn run_process_inbox(&self, rows: Vec<InboxRecord>) {
-        let Some(processes) = self.processes.clone() else {
-            return;
-        };
         if rows.is_empty() {
             return;
         }
+        let Some(processes) = self.processes.clone() else {
+            return;
+        };
         tokio::spawn(async move {
             for row in rows {
                 if let Err(error) = processes.run_inbox(&row).await {

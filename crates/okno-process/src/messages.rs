@@ -56,6 +56,17 @@ pub struct Published {
     pub duplicate: bool,
 }
 
+/// Refuses a time to live above [`MESSAGE_TTL_MAX`], naming the field.
+fn check_time_to_live(time_to_live: Duration) -> ProcessResult<()> {
+    if time_to_live > MESSAGE_TTL_MAX {
+        return Err(ProcessError::Invalid {
+            field: "/time_to_live".to_owned(),
+            reason: format!("longer than {} days", MESSAGE_TTL_MAX.as_secs() / 86_400),
+        });
+    }
+    Ok(())
+}
+
 /// The inbox row that publishes `message` once it is handled: another crate writes it in its
 /// own transaction so that a change and the message about it commit together (an order's
 /// cancel and the message that stops its process). `instance_id` names the instance the
@@ -66,12 +77,7 @@ pub fn publish_request(
     instance_id: Uuid,
     message: Message,
 ) -> ProcessResult<InboxRecord> {
-    if message.time_to_live > MESSAGE_TTL_MAX {
-        return Err(ProcessError::Invalid {
-            field: "/time_to_live".to_owned(),
-            reason: format!("longer than {} days", MESSAGE_TTL_MAX.as_secs() / 86_400),
-        });
-    }
+    check_time_to_live(message.time_to_live)?;
     let id = Uuid::now_v7();
     let command = InboxCommand::Publish {
         name: message.name,
@@ -88,12 +94,7 @@ pub fn publish_request(
 impl Processes {
     /// Publishes a message.
     pub async fn publish(&self, tenant_id: TenantId, message: Message) -> ProcessResult<Published> {
-        if message.time_to_live > MESSAGE_TTL_MAX {
-            return Err(ProcessError::Invalid {
-                field: "/time_to_live".to_owned(),
-                reason: format!("longer than {} days", MESSAGE_TTL_MAX.as_secs() / 86_400),
-            });
-        }
+        check_time_to_live(message.time_to_live)?;
         if let Some(message_id) = &message.message_id
             && let Some(first) = self
                 .inner

@@ -379,20 +379,14 @@ pub(crate) async fn sorter(
     }
     // Let the orders' own processes settle (every order address-checked and waiting for its
     // shipment request) so that the measured seconds are the sorter's alone.
-    let settle_by = Instant::now() + Duration::from_secs(300);
-    for id in &ids {
-        loop {
-            let (_, body) = client.get(&format!("/v1/orders/{id}")).await?;
-            let value: Value = serde_json::from_slice(&body)?;
-            if value["status"] != "accepted" {
-                break;
-            }
-            if Instant::now() > settle_by {
-                bail!("the orders' processes did not settle in 5 minutes");
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
+    until_every(
+        &mut client,
+        &ids,
+        Duration::from_secs(300),
+        "settle",
+        |order| order["status"] != "accepted",
+    )
+    .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let connections = 32;
     let (work_tx, work_rx) = mpsc::unbounded_channel::<(String, Instant)>();
@@ -427,8 +421,7 @@ pub(crate) async fn sorter(
     }
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let first = Instant::now();
-    let weighed = ids.clone();
-    for (n, id) in ids.into_iter().enumerate() {
+    for (n, id) in ids.iter().cloned().enumerate() {
         let scheduled = first + interval * u32::try_from(n)?;
         tokio::time::sleep_until(scheduled.into()).await;
         work_tx.send((id, scheduled))?;
@@ -441,20 +434,14 @@ pub(crate) async fn sorter(
     // The weighings set the rest of each process going (price, label, tracking, notice): wait
     // for all of it, so that the next run side by side does not share the machine with this
     // one's tail.
-    let drain_by = Instant::now() + Duration::from_secs(600);
-    for id in &weighed {
-        loop {
-            let (_, body) = client.get(&format!("/v1/orders/{id}")).await?;
-            let value: Value = serde_json::from_slice(&body)?;
-            if value["fulfilment"]["client_notified_at"].is_string() {
-                break;
-            }
-            if Instant::now() > drain_by {
-                bail!("the weighed orders' processes did not finish in 10 minutes");
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
+    until_every(
+        &mut client,
+        &ids,
+        Duration::from_secs(600),
+        "finish",
+        |order| order["fulfilment"]["client_notified_at"].is_string(),
+    )
+    .await?;
     let histogram = histogram
         .lock()
         .map_err(|_| anyhow::anyhow!("histogram lock"))?
@@ -471,6 +458,33 @@ pub(crate) async fn sorter(
             histogram.max() as f64 / 1000.0,
         ],
     })
+}
+
+/// Polls each order (`GET /v1/orders/{id}`) until `done` holds for it, or fails after `limit`.
+async fn until_every(
+    client: &mut Client,
+    ids: &[String],
+    limit: Duration,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + limit;
+    for id in ids {
+        loop {
+            let (_, body) = client.get(&format!("/v1/orders/{id}")).await?;
+            if done(&serde_json::from_slice::<Value>(&body)?) {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "the orders' processes did not {what} in {} s",
+                    limit.as_secs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    Ok(())
 }
 
 /// The next item of a receiver shared by several tasks.

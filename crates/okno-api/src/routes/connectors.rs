@@ -184,11 +184,8 @@ async fn act_on_notice(
     };
     let actor = Actor(format!("connector:{}", connector.name()));
     // The buyer a marketplace sends with the status replaces the placeholder recipient of the
-    // accept, while the label is still to come.
-    if let Some(recipient) = &notice.recipient
-        && order.fulfilment.label_issued_at.is_none()
-        && !order.status.is_final()
-    {
+    // accept; once the label is issued (`NotReady`) the order keeps the one it has.
+    if let Some(recipient) = &notice.recipient {
         match oms
             .update_recipient(tenant_id, order.id, &actor, recipient.clone())
             .await
